@@ -1,0 +1,12 @@
+namespace BgpLb.BgpSpeaker.Wire;
+
+/// <summary>
+/// One NLRI entry: a prefix and, where ADD-PATH is negotiated for its family, the Path Identifier
+/// (RFC 7911 §3). <see cref="PathId"/> is 0 when ADD-PATH is not in use.
+/// </summary>
+public readonly record struct Nlri(IpPrefix Prefix, uint PathId = 0)
+{
+    public static implicit operator Nlri(IpPrefix prefix) => new(prefix);
+
+    public override string ToString() => PathId == 0 ? Prefix.ToString() : $"{Prefix} path-id {PathId}";
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test project; the last line is "N passed, N failed[, N skipped]".
+# Run as root on Debian 12 with the .NET SDK: it installs what the tests need when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v afl-fuzz >/dev/null 2>&1 || need_apt+=(afl++)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+dotnet build BgpLb.sln -c Release -warnaserror -nologo -v quiet
+set +e
+dotnet test BgpLb.sln -c Release --no-build --nologo -v quiet \
+  --logger "trx" --results-directory "$results" "$@"
+test_rc=$?
+set -e
+
+# Sum the counters of every project's TRX report.
+read -r passed failed skipped total < <(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+p = f = s = t = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find(".//{*}ResultSummary/{*}Counters")
+    p += int(c.get("passed")); f += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout")) + int(c.get("aborted"))
+    t += int(c.get("total")); s += int(c.get("notExecuted"))
+print(p, f, s, t)
+PY
+)
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+if [ "$test_rc" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$total" -eq 0 ]; then
+  exit 1
+fi
