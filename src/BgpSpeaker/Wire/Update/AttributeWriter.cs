@@ -233,7 +233,7 @@ internal readonly ref struct AttributeWriter
     }
 
     /// <summary>Writes Flags Type Length and returns the value's slot (RFC 4271 §4.3).</summary>
-    private static Span<byte> Begin(Span<byte> destination, ref int at, AttributeFlags flags, AttributeType type, int length)
+    internal static Span<byte> Begin(Span<byte> destination, ref int at, AttributeFlags flags, AttributeType type, int length)
     {
         var extended = length > byte.MaxValue;
         flags = (flags & ~AttributeFlags.ExtendedLength) | (extended ? AttributeFlags.ExtendedLength : 0);
