@@ -28,6 +28,7 @@ internal static class As4Merge
         }
         // Otherwise the leading ASes of AS_PATH that AS4_PATH lacks are prepended to it.
         var merged = new List<AsPathSegment>();
+        var split = false;
         foreach (var segment in path2.Segments)
         {
             if (keep == 0 && segment.PathLength > 0)
@@ -47,10 +48,20 @@ internal static class As4Merge
             {
                 merged.Add(segment with { Asns = segment.Asns.AsSpan()[..keep].ToArray() });
                 keep = 0;
+                split = true;
             }
         }
-        merged.AddRange(path4.Segments.AsSpan());
-        return attributes with { AsPath = new AsPath(Normalize(merged)) };
+        var tail = path4.Segments.AsSpan();
+        // A sequence cut in two by the merge was one segment on the wire: join it back together.
+        if (split && tail.Length > 0 && tail[0].Type == AsPathSegmentType.AsSequence &&
+            merged[^1].Asns.Count + tail[0].Asns.Count <= AsPathSegment.MaxAsns)
+        {
+            uint[] joined = [.. merged[^1].Asns.AsSpan(), .. tail[0].Asns.AsSpan()];
+            merged[^1] = merged[^1] with { Asns = joined };
+            tail = tail[1..];
+        }
+        merged.AddRange(tail);
+        return attributes with { AsPath = new AsPath(merged.ToArray()) };
     }
 
     /// <summary>RFC 6793 §6: confederation segments are invalid in AS4_PATH and are dropped.</summary>
@@ -65,25 +76,5 @@ internal static class As4Merge
             }
         }
         return kept.Count == path.Segments.Count ? path : new AsPath(kept.ToArray());
-    }
-
-    /// <summary>Joins adjacent AS_SEQUENCEs so the merged path has the shape a 4-octet speaker would send.</summary>
-    private static AsPathSegment[] Normalize(List<AsPathSegment> segments)
-    {
-        var result = new List<AsPathSegment>(segments.Count);
-        foreach (var segment in segments)
-        {
-            if (result.Count > 0 && segment.Type == AsPathSegmentType.AsSequence && result[^1].Type == AsPathSegmentType.AsSequence &&
-                result[^1].Asns.Count + segment.Asns.Count <= AsPathSegment.MaxAsns)
-            {
-                uint[] joined = [.. result[^1].Asns.AsSpan(), .. segment.Asns.AsSpan()];
-                result[^1] = result[^1] with { Asns = joined };
-            }
-            else
-            {
-                result.Add(segment);
-            }
-        }
-        return result.ToArray();
     }
 }
