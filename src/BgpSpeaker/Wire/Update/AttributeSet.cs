@@ -65,6 +65,13 @@ internal ref struct AttributeSet
 
     private void ReadOne(AttributeFlags flags, byte typeCode, ReadOnlySpan<byte> value, ReadOnlySpan<byte> whole)
     {
+        // RFC 6793 §6: between two 4-octet speakers AS4_PATH and AS4_AGGREGATOR are discarded
+        // unread, so not even their flags are judged.
+        if (_options.FourOctetAsn && typeCode is (byte)AttributeType.As4Path or (byte)AttributeType.As4Aggregator)
+        {
+            Report(BgpError.Update(UpdateSubcode.OptionalAttributeError, ErrorAction.AttributeDiscard, BgpErrorReason.As4AttributeFromNewSpeaker, default, typeCode));
+            return;
+        }
         var row = AttributeTable.Find(typeCode);
         if (row is null)
         {
@@ -87,7 +94,9 @@ internal ref struct AttributeSet
         {
             // RFC 7606 §3(c): Optional/Transitive in conflict with the attribute's definition is
             // handled as a malformed attribute of that type. RFC 4271 §6.3 data: the attribute.
-            Report(BgpError.Update(UpdateSubcode.AttributeFlagsError, row.OnMalformed, BgpErrorReason.AttributeFlagsInvalid, whole, typeCode));
+            // RFC 7606 §7.5: LOCAL_PREF from an external peer is discarded whatever it holds.
+            var action = row.Type == AttributeType.LocalPref && _options.ExternalPeer ? ErrorAction.AttributeDiscard : row.OnMalformed;
+            Report(BgpError.Update(UpdateSubcode.AttributeFlagsError, action, BgpErrorReason.AttributeFlagsInvalid, whole, typeCode));
             return;
         }
         _currentFlags = flags;

@@ -99,10 +99,14 @@ internal sealed class AttributeTable
     private static BgpError DecodeAsPath(ref AttributeSet set, ReadOnlySpan<byte> value)
     {
         var asnSize = set.Options.FourOctetAsn ? 4 : 2;
-        if (!AsPathCodec.TryRead(value, asnSize, out var path) || HasAsZero(path))
+        if (!AsPathCodec.TryRead(value, asnSize, out var path))
+        {
+            return Malformed(UpdateSubcode.MalformedAsPath, ErrorAction.TreatAsWithdraw, BgpErrorReason.MalformedAsPath);
+        }
+        if (HasAsZero(path))
         {
             // RFC 7607 §2: AS 0 in AS_PATH is malformed too.
-            return Malformed(UpdateSubcode.MalformedAsPath, ErrorAction.TreatAsWithdraw, BgpErrorReason.MalformedAsPath);
+            return Malformed(UpdateSubcode.MalformedAsPath, ErrorAction.TreatAsWithdraw, BgpErrorReason.AsZero);
         }
         set.Result = set.Result with { AsPath = path };
         return default;
