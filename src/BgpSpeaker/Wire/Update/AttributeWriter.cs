@@ -86,19 +86,7 @@ internal readonly ref struct AttributeWriter
         }
         if (a.MpReach is { } reach)
         {
-            var nlri = useOwnMpNlri ? reach.Nlri.AsSpan() : mpNlri;
-            var addPath = AddPath(reach.Family.Afi);
-            var length = MpReachFixed(reach) + NlriWriter.Size(nlri, addPath);
-            var value = Begin(destination, ref at, OptionalNonTransitive, AttributeType.MpReachNlri, length);
-            WriteFamily(value, reach.Family);
-            value[3] = (byte)reach.NextHopLength;
-            reach.NextHop.TryWriteBytes(value[4..], out var written);
-            if (reach.LinkLocalNextHop is { } linkLocal)
-            {
-                linkLocal.TryWriteBytes(value[(4 + written)..], out _);
-            }
-            value[4 + reach.NextHopLength] = 0; // RFC 4760 §3: Reserved, set to 0.
-            NlriWriter.Write(value[MpReachFixed(reach)..], nlri, addPath);
+            WriteMpReach(destination, ref at, reach, useOwnMpNlri ? reach.Nlri.AsSpan() : mpNlri, AddPath(reach.Family.Afi));
         }
         var others = a.Other.AsSpan();
         var next = 0;
@@ -205,6 +193,25 @@ internal readonly ref struct AttributeWriter
         }
         FlushOthersBelow(destination, ref at, 256, sortedOthers, ref next);
         return at;
+    }
+
+    /// <summary>
+    /// Writes MP_REACH_NLRI carrying <paramref name="nlri"/> (not the list in <paramref name="reach"/>),
+    /// so the builder can put each batch of one attribute set in its own message without allocating.
+    /// </summary>
+    internal static void WriteMpReach(Span<byte> destination, ref int at, MpReach reach, ReadOnlySpan<Nlri> nlri, bool addPath)
+    {
+        var length = MpReachFixed(reach) + NlriWriter.Size(nlri, addPath);
+        var value = Begin(destination, ref at, OptionalNonTransitive, AttributeType.MpReachNlri, length);
+        WriteFamily(value, reach.Family);
+        value[3] = (byte)reach.NextHopLength;
+        reach.NextHop.TryWriteBytes(value[4..], out var written);
+        if (reach.LinkLocalNextHop is { } linkLocal)
+        {
+            linkLocal.TryWriteBytes(value[(4 + written)..], out _);
+        }
+        value[4 + reach.NextHopLength] = 0; // RFC 4760 §3: Reserved, set to 0.
+        NlriWriter.Write(value[MpReachFixed(reach)..], nlri, addPath);
     }
 
     private static bool IsSorted(ReadOnlySpan<RawAttribute> others)

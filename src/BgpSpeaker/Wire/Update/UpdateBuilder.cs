@@ -91,9 +91,8 @@ public sealed class UpdateBuilder
             var at = 4;
             if (reach is not null)
             {
-                // RFC 7606 §5.1: MP_REACH_NLRI first.
-                var single = new PathAttributes { MpReach = reach };
-                at += new AttributeWriter(single, _options).Write(body[at..], batch, useOwnMpNlri: false);
+                // RFC 7606 §5.1: MP_REACH_NLRI first. Written directly: no attribute record per message.
+                AttributeWriter.WriteMpReach(body, ref at, reach, batch, addPath);
             }
             restBytes.CopyTo(body[at..]);
             at += restLength;
