@@ -11,7 +11,22 @@ internal ref struct AttributeSet
 {
     private readonly CodecOptions _options;
     private SeenTypes _seen;
-    private PathAttributes _result;
+
+    // The attributes decoded so far; PathAttributes is built once, at the end.
+    internal Origin? Origin;
+    internal AsPath? AsPath;
+    internal IPAddress? NextHop;
+    internal uint? MultiExitDisc;
+    internal uint? LocalPref;
+    internal bool AtomicAggregate;
+    internal Aggregator? Aggregator;
+    internal ValueArray<Community> Communities;
+    internal uint? OriginatorId;
+    internal ValueArray<uint> ClusterList;
+    internal MpReach? MpReach;
+    internal MpUnreach? MpUnreach;
+    internal ValueArray<ExtendedCommunity> ExtendedCommunities;
+    internal ValueArray<LargeCommunity> LargeCommunities;
     private List<RawAttribute>? _other;
     private AsPath? _as4Path;
     private Aggregator? _as4Aggregator;
@@ -20,7 +35,6 @@ internal ref struct AttributeSet
     public AttributeSet(CodecOptions options)
     {
         _options = options;
-        _result = PathAttributes.Empty;
     }
 
     public BgpError Worst { get; private set; }
@@ -111,12 +125,6 @@ internal ref struct AttributeSet
 
     internal readonly CodecOptions Options => _options;
 
-    internal PathAttributes Result
-    {
-        readonly get => _result;
-        set => _result = value;
-    }
-
     internal void SetAs4(AsPath? path, Aggregator? aggregator)
     {
         _as4Path = path ?? _as4Path;
@@ -135,16 +143,16 @@ internal ref struct AttributeSet
     /// </summary>
     public void CheckMandatory(bool hasNlri)
     {
-        var reachable = hasNlri || _result.MpReach is { Nlri.IsEmpty: false };
+        var reachable = hasNlri || MpReach is { Nlri.IsEmpty: false };
         if (!reachable)
         {
             return;
         }
-        Require(_result.Origin.HasValue, AttributeType.Origin);
-        Require(_result.AsPath.HasValue || _seen.Contains((byte)AttributeType.AsPath), AttributeType.AsPath);
+        Require(Origin.HasValue, AttributeType.Origin);
+        Require(AsPath.HasValue || _seen.Contains((byte)AttributeType.AsPath), AttributeType.AsPath);
         if (hasNlri)
         {
-            Require(_result.NextHop is not null || _seen.Contains((byte)AttributeType.NextHop), AttributeType.NextHop);
+            Require(NextHop is not null || _seen.Contains((byte)AttributeType.NextHop), AttributeType.NextHop);
         }
     }
 
@@ -157,14 +165,42 @@ internal ref struct AttributeSet
         }
     }
 
-    public PathAttributes Build()
+    public readonly PathAttributes Build()
     {
-        var result = _result;
-        if (!_options.FourOctetAsn)
+        var result = new PathAttributes
         {
-            result = As4Merge.Apply(result, _as4Path, _as4Aggregator);
+            Origin = Origin,
+            AsPath = AsPath,
+            NextHop = NextHop,
+            MultiExitDisc = MultiExitDisc,
+            LocalPref = LocalPref,
+            AtomicAggregate = AtomicAggregate,
+            Aggregator = Aggregator,
+            Communities = Communities,
+            OriginatorId = OriginatorId,
+            ClusterList = ClusterList,
+            MpReach = MpReach,
+            MpUnreach = MpUnreach,
+            ExtendedCommunities = ExtendedCommunities,
+            LargeCommunities = LargeCommunities,
+            Other = _other is null ? default(ValueArray<RawAttribute>) : SortedByType(_other),
+        };
+        return _options.FourOctetAsn ? result : As4Merge.Apply(result, _as4Path, _as4Aggregator);
+    }
+
+    /// <summary>
+    /// Opaque attributes in type-code order, the order the writer sends them in, so that equal
+    /// attribute sets compare equal however the peer ordered them. Stable: a type seen twice keeps
+    /// its first occurrence first (though §3(g) already discarded repeats).
+    /// </summary>
+    private static RawAttribute[] SortedByType(List<RawAttribute> other)
+    {
+        var sorted = other.ToArray();
+        if (sorted.Length > 1)
+        {
+            sorted = [.. sorted.OrderBy(a => a.TypeCode)];
         }
-        return _other is null ? result : result with { Other = _other.ToArray() };
+        return sorted;
     }
 
     /// <summary>A 256-bit set of attribute type codes seen, for RFC 7606 §3(g).</summary>

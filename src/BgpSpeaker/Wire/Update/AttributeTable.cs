@@ -91,7 +91,7 @@ internal sealed class AttributeTable
         {
             return Malformed(UpdateSubcode.InvalidOriginAttribute, ErrorAction.TreatAsWithdraw, BgpErrorReason.InvalidOrigin);
         }
-        set.Result = set.Result with { Origin = (Origin)value[0] };
+        set.Origin = (Origin)value[0];
         return default;
     }
 
@@ -108,7 +108,7 @@ internal sealed class AttributeTable
             // RFC 7607 §2: AS 0 in AS_PATH is malformed too.
             return Malformed(UpdateSubcode.MalformedAsPath, ErrorAction.TreatAsWithdraw, BgpErrorReason.AsZero);
         }
-        set.Result = set.Result with { AsPath = path };
+        set.AsPath = path;
         return default;
     }
 
@@ -139,7 +139,7 @@ internal sealed class AttributeTable
         {
             return Malformed(UpdateSubcode.InvalidNextHopAttribute, ErrorAction.TreatAsWithdraw, BgpErrorReason.InvalidNextHop);
         }
-        set.Result = set.Result with { NextHop = new IPAddress(value) };
+        set.NextHop = new IPAddress(value);
         return default;
     }
 
@@ -150,7 +150,7 @@ internal sealed class AttributeTable
         {
             return LengthError(ErrorAction.TreatAsWithdraw);
         }
-        set.Result = set.Result with { MultiExitDisc = BinaryPrimitives.ReadUInt32BigEndian(value) };
+        set.MultiExitDisc = BinaryPrimitives.ReadUInt32BigEndian(value);
         return default;
     }
 
@@ -165,7 +165,7 @@ internal sealed class AttributeTable
         {
             return LengthError(ErrorAction.TreatAsWithdraw);
         }
-        set.Result = set.Result with { LocalPref = BinaryPrimitives.ReadUInt32BigEndian(value) };
+        set.LocalPref = BinaryPrimitives.ReadUInt32BigEndian(value);
         return default;
     }
 
@@ -176,7 +176,7 @@ internal sealed class AttributeTable
         {
             return LengthError(ErrorAction.AttributeDiscard);
         }
-        set.Result = set.Result with { AtomicAggregate = true };
+        set.AtomicAggregate = true;
         return default;
     }
 
@@ -193,7 +193,7 @@ internal sealed class AttributeTable
         {
             return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.AttributeDiscard, BgpErrorReason.AsZero);
         }
-        set.Result = set.Result with { Aggregator = new Aggregator(asn, BinaryPrimitives.ReadUInt32BigEndian(value[asnSize..])) };
+        set.Aggregator = new Aggregator(asn, BinaryPrimitives.ReadUInt32BigEndian(value[asnSize..]));
         return default;
     }
 
@@ -209,7 +209,7 @@ internal sealed class AttributeTable
         {
             items[i] = new Community(BinaryPrimitives.ReadUInt32BigEndian(value[(4 * i)..]));
         }
-        set.Result = set.Result with { Communities = items };
+        set.Communities = items;
         return default;
     }
 
@@ -220,7 +220,7 @@ internal sealed class AttributeTable
         {
             return LengthError(set.Options.ExternalPeer ? ErrorAction.AttributeDiscard : ErrorAction.TreatAsWithdraw);
         }
-        set.Result = set.Result with { OriginatorId = BinaryPrimitives.ReadUInt32BigEndian(value) };
+        set.OriginatorId = BinaryPrimitives.ReadUInt32BigEndian(value);
         return default;
     }
 
@@ -236,7 +236,7 @@ internal sealed class AttributeTable
         {
             items[i] = BinaryPrimitives.ReadUInt32BigEndian(value[(4 * i)..]);
         }
-        set.Result = set.Result with { ClusterList = items };
+        set.ClusterList = items;
         return default;
     }
 
@@ -252,7 +252,7 @@ internal sealed class AttributeTable
         {
             items[i] = new ExtendedCommunity(BinaryPrimitives.ReadUInt64BigEndian(value[(8 * i)..]));
         }
-        set.Result = set.Result with { ExtendedCommunities = items };
+        set.ExtendedCommunities = items;
         return default;
     }
 
@@ -272,7 +272,7 @@ internal sealed class AttributeTable
                 BinaryPrimitives.ReadUInt32BigEndian(entry[4..]),
                 BinaryPrimitives.ReadUInt32BigEndian(entry[8..]));
         }
-        set.Result = set.Result with { LargeCommunities = items };
+        set.LargeCommunities = items;
         return default;
     }
 
@@ -290,6 +290,12 @@ internal sealed class AttributeTable
         {
             return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.AttributeDiscard, BgpErrorReason.MalformedAs4Path);
         }
+        if (HasAsZero(path))
+        {
+            // RFC 7607 §2 and RFC 6793 §6: AS 0 in AS4_PATH makes it malformed; it must not reach
+            // the merged path.
+            return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.AttributeDiscard, BgpErrorReason.AsZero);
+        }
         set.SetAs4(As4Merge.WithoutConfederations(path), null);
         return default;
     }
@@ -304,6 +310,10 @@ internal sealed class AttributeTable
         if (value.Length != 8)
         {
             return LengthError(ErrorAction.AttributeDiscard);
+        }
+        if (BinaryPrimitives.ReadUInt32BigEndian(value) == 0)
+        {
+            return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.AttributeDiscard, BgpErrorReason.AsZero); // RFC 7607 §2
         }
         set.SetAs4(null, new Aggregator(BinaryPrimitives.ReadUInt32BigEndian(value), BinaryPrimitives.ReadUInt32BigEndian(value[4..])));
         return default;

@@ -61,7 +61,7 @@ internal static class MpAttributes
         {
             return Malformed(BgpErrorReason.MalformedMpReach);
         }
-        set.Result = set.Result with { MpReach = new MpReach(family, global, linkLocal, nlri) };
+        set.MpReach = new MpReach(family, global, linkLocal, nlri);
         return default;
     }
 
@@ -81,7 +81,7 @@ internal static class MpAttributes
         {
             return Malformed(BgpErrorReason.MalformedMpUnreach);
         }
-        set.Result = set.Result with { MpUnreach = new MpUnreach(family, withdrawn) };
+        set.MpUnreach = new MpUnreach(family, withdrawn);
         return default;
     }
 

@@ -20,7 +20,7 @@ namespace BgpLb.BgpSpeaker.Wire;
 public sealed record MpReach(AfiSafi Family, IPAddress NextHop, IPAddress? LinkLocalNextHop, ValueArray<Nlri> Nlri)
 {
     /// <summary>Next hop length on the wire.</summary>
-    internal int NextHopLength => (Family.Afi == Afi.IPv4 ? 4 : 16) + (LinkLocalNextHop is null ? 0 : 16);
+    internal int NextHopLength => (NextHop.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 4 : 16) + (LinkLocalNextHop is null ? 0 : 16);
 }
 
 /// <summary>MP_UNREACH_NLRI (RFC 4760 §4): AFI(2) SAFI(1) Withdrawn Routes(variable).</summary>
