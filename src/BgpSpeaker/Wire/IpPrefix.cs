@@ -6,17 +6,22 @@ namespace BgpLb.BgpSpeaker.Wire;
 
 /// <summary>
 /// An IPv4 or IPv6 prefix held by value (no <see cref="IPAddress"/> allocation on the route path).
-/// The address is left-aligned in 128 bits for both families; host bits are always zero.
+/// The address is left-aligned in 128 bits for both families; host bits are always zero. Stored
+/// as two 64-bit halves rather than a <see cref="UInt128"/>, whose 16-octet alignment would pad
+/// every <see cref="Nlri"/> to 48 octets instead of 32.
 /// </summary>
 public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>
 {
-    private readonly UInt128 _bits;
+    private readonly ulong _high;
+    private readonly ulong _low;
 
     private IpPrefix(Afi family, UInt128 bits, byte length)
     {
         Family = family;
         Length = length;
-        _bits = bits & Mask(length);
+        bits &= Mask(length);
+        _high = (ulong)(bits >> 64);
+        _low = (ulong)bits;
     }
 
     public Afi Family { get; }
@@ -69,16 +74,16 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>
     }
 
     /// <summary>The IPv4 address in host order (only for IPv4 prefixes).</summary>
-    public uint V4Address => (uint)(_bits >> 96);
+    public uint V4Address => (uint)(_high >> 32);
 
-    public UInt128 Bits => _bits;
+    public UInt128 Bits => new(_high, _low);
 
     public IPAddress Address
     {
         get
         {
             Span<byte> bytes = stackalloc byte[16];
-            BinaryPrimitives.WriteUInt128BigEndian(bytes, _bits);
+            BinaryPrimitives.WriteUInt128BigEndian(bytes, Bits);
             return new IPAddress(Family == Afi.IPv4 ? bytes[..4] : bytes);
         }
     }
@@ -90,17 +95,17 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>
     internal void WriteSignificant(Span<byte> destination)
     {
         Span<byte> full = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128BigEndian(full, _bits);
+        BinaryPrimitives.WriteUInt128BigEndian(full, Bits);
         full[..WireBytes].CopyTo(destination);
     }
 
     private static UInt128 Mask(int length) => length == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - length);
 
-    public bool Equals(IpPrefix other) => Family == other.Family && Length == other.Length && _bits == other._bits;
+    public bool Equals(IpPrefix other) => Family == other.Family && Length == other.Length && _high == other._high && _low == other._low;
 
     public override bool Equals(object? obj) => obj is IpPrefix other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(Family, Length, _bits);
+    public override int GetHashCode() => HashCode.Combine(Family, Length, _high, _low);
 
     public int CompareTo(IpPrefix other)
     {
@@ -109,7 +114,7 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>
         {
             return c;
         }
-        c = _bits.CompareTo(other._bits);
+        c = Bits.CompareTo(other.Bits);
         return c != 0 ? c : Length.CompareTo(other.Length);
     }
 

@@ -190,20 +190,36 @@ public sealed class UpdateBuilder
         messages += WriteWithdrawals(output, AfiSafi.IPv4Unicast, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(v4));
         messages += WriteWithdrawals(output, AfiSafi.IPv6Unicast, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(v6));
 
-        var groups = new Dictionary<PathAttributes, List<Nlri>>();
-        var order = new List<PathAttributes>();
+        // Callers share one PathAttributes instance among many routes: group by reference first
+        // (no hashing of the record per route), then merge instances equal by value.
+        var byInstance = new Dictionary<PathAttributes, List<Nlri>>(ReferenceEqualityComparer.Instance);
+        var instances = new List<PathAttributes>();
         foreach (var (nlri, attributes) in announcements)
         {
-            if (!groups.TryGetValue(attributes, out var list))
+            if (!byInstance.TryGetValue(attributes, out var list))
             {
-                groups.Add(attributes, list = []);
-                order.Add(attributes);
+                byInstance.Add(attributes, list = []);
+                instances.Add(attributes);
             }
             list.Add(nlri);
         }
+        var byValue = new Dictionary<PathAttributes, List<Nlri>>(instances.Count);
+        var order = new List<PathAttributes>(instances.Count);
+        foreach (var attributes in instances)
+        {
+            if (byValue.TryGetValue(attributes, out var list))
+            {
+                list.AddRange(byInstance[attributes]);
+            }
+            else
+            {
+                byValue.Add(attributes, byInstance[attributes]);
+                order.Add(attributes);
+            }
+        }
         foreach (var attributes in order)
         {
-            messages += WriteAnnouncements(output, attributes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(groups[attributes]));
+            messages += WriteAnnouncements(output, attributes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(byValue[attributes]));
         }
         return messages;
     }
