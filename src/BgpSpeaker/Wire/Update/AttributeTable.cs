@@ -200,14 +200,9 @@ internal sealed class AttributeTable
     /// <summary>RFC 7606 §7.8: a non-zero multiple of 4, else treat-as-withdraw.</summary>
     private static BgpError DecodeCommunities(ref AttributeSet set, ReadOnlySpan<byte> value)
     {
-        if (value.IsEmpty || value.Length % 4 != 0)
+        if (!TryReadArray(value, 4, static v => new Community(BinaryPrimitives.ReadUInt32BigEndian(v)), out var items))
         {
             return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.TreatAsWithdraw, BgpErrorReason.MalformedCommunities);
-        }
-        var items = new Community[value.Length / 4];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = new Community(BinaryPrimitives.ReadUInt32BigEndian(value[(4 * i)..]));
         }
         set.Communities = items;
         return default;
@@ -227,14 +222,9 @@ internal sealed class AttributeTable
     /// <summary>RFC 7606 §7.10: a non-zero multiple of 4; from an external peer discard, else treat-as-withdraw.</summary>
     private static BgpError DecodeClusterList(ref AttributeSet set, ReadOnlySpan<byte> value)
     {
-        if (value.IsEmpty || value.Length % 4 != 0)
+        if (!TryReadArray(value, 4, static v => BinaryPrimitives.ReadUInt32BigEndian(v), out var items))
         {
             return LengthError(set.Options.ExternalPeer ? ErrorAction.AttributeDiscard : ErrorAction.TreatAsWithdraw);
-        }
-        var items = new uint[value.Length / 4];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = BinaryPrimitives.ReadUInt32BigEndian(value[(4 * i)..]);
         }
         set.ClusterList = items;
         return default;
@@ -243,14 +233,9 @@ internal sealed class AttributeTable
     /// <summary>RFC 7606 §7.14: a non-zero multiple of 8, else treat-as-withdraw.</summary>
     private static BgpError DecodeExtendedCommunities(ref AttributeSet set, ReadOnlySpan<byte> value)
     {
-        if (value.IsEmpty || value.Length % 8 != 0)
+        if (!TryReadArray(value, 8, static v => new ExtendedCommunity(BinaryPrimitives.ReadUInt64BigEndian(v)), out var items))
         {
             return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.TreatAsWithdraw, BgpErrorReason.MalformedCommunities);
-        }
-        var items = new ExtendedCommunity[value.Length / 8];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = new ExtendedCommunity(BinaryPrimitives.ReadUInt64BigEndian(value[(8 * i)..]));
         }
         set.ExtendedCommunities = items;
         return default;
@@ -259,21 +244,32 @@ internal sealed class AttributeTable
     /// <summary>RFC 8092 §6: a non-zero multiple of 12, else treat-as-withdraw.</summary>
     private static BgpError DecodeLargeCommunities(ref AttributeSet set, ReadOnlySpan<byte> value)
     {
-        if (value.IsEmpty || value.Length % 12 != 0)
+        if (!TryReadArray(value, 12, static v => new LargeCommunity(
+                BinaryPrimitives.ReadUInt32BigEndian(v), BinaryPrimitives.ReadUInt32BigEndian(v[4..]), BinaryPrimitives.ReadUInt32BigEndian(v[8..])), out var items))
         {
             return Malformed(UpdateSubcode.OptionalAttributeError, ErrorAction.TreatAsWithdraw, BgpErrorReason.MalformedCommunities);
         }
-        var items = new LargeCommunity[value.Length / 12];
-        for (var i = 0; i < items.Length; i++)
-        {
-            var entry = value[(12 * i)..];
-            items[i] = new LargeCommunity(
-                BinaryPrimitives.ReadUInt32BigEndian(entry),
-                BinaryPrimitives.ReadUInt32BigEndian(entry[4..]),
-                BinaryPrimitives.ReadUInt32BigEndian(entry[8..]));
-        }
         set.LargeCommunities = items;
         return default;
+    }
+
+    /// <summary>
+    /// A value made of fixed-size entries: a non-zero multiple of <paramref name="unit"/> octets
+    /// (RFC 7606 §7.8, §7.10, §7.14; RFC 8092 §6).
+    /// </summary>
+    private static bool TryReadArray<T>(ReadOnlySpan<byte> value, int unit, Func<ReadOnlySpan<byte>, T> read, out T[] items)
+    {
+        items = [];
+        if (value.IsEmpty || value.Length % unit != 0)
+        {
+            return false;
+        }
+        items = new T[value.Length / unit];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = read(value.Slice(unit * i, unit));
+        }
+        return true;
     }
 
     /// <summary>
