@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 
 need_apt=()
 command -v afl-fuzz >/dev/null 2>&1 || need_apt+=(afl++)
+command -v bird >/dev/null 2>&1 || need_apt+=(bird2)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2
@@ -13,7 +15,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  # RUNLEVEL=1: install the daemons without starting their system services; tests start their own.
+  RUNLEVEL=1 apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 results=$(mktemp -d)

@@ -1,0 +1,30 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace BgpLb.BgpSpeaker.Session;
+
+/// <summary>Where a peer is and which of our addresses face it.</summary>
+public sealed record PeerEndpoint(IPEndPoint Remote)
+{
+    /// <summary>RFC 4271 §8.2.1.2 says nothing of ports; 179 is the IANA port.</summary>
+    public const int BgpPort = 179;
+
+    /// <summary>Source address to bind before connecting (MetalLB's <c>sourceAddress</c>); null: the kernel picks.</summary>
+    public IPAddress? LocalAddress { get; init; }
+
+    /// <summary>Global IPv6 next hop for IPv6 VIPs when the session runs over IPv4 (or a different one is wanted).</summary>
+    public IPAddress? NextHopV6 { get; init; }
+
+    /// <summary>Link-local IPv6 next hop, sent when the peer shares the link (RFC 2545 §3).</summary>
+    public IPAddress? LinkLocalV6 { get; init; }
+
+    /// <summary>
+    /// Creates the TCP socket; null: an ordinary socket in this process's network namespace. Set it
+    /// to open the session from another network namespace or VRF (the socket belongs to the
+    /// namespace of the thread that creates it).
+    /// </summary>
+    public Func<AddressFamily, Socket>? SocketFactory { get; init; }
+
+    /// <summary>How long a TCP connect may take before it counts as failed.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Rib;
+using BgpLb.BgpSpeaker.Session;
+using BgpLb.BgpSpeaker.Wire;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BgpLb.BgpSpeaker.Tests.Interop;
+
+/// <summary>
+/// Our session against a real BIRD 2 in a network namespace: what BIRD received is read from
+/// BIRD itself (<c>birdc show route all</c>), never from our own state.
+/// </summary>
+[Trait("Category", "Interop")]
+public sealed class BirdSessionTests(ITestOutputHelper output)
+{
+    private const uint OurAsn = 4200000001;
+    private const uint BirdAsn = 64512;
+
+    private static string BirdConfig(string dir) => $$"""
+        router id {{NetnsLab.PeerV4}};
+        log "{{dir}}/bird.log" all;
+        protocol device { }
+        protocol bgp bgplb {
+          local {{NetnsLab.PeerV4}} as {{BirdAsn}};
+          neighbor {{NetnsLab.HostV4}} as {{OurAsn}};
+          passive on;
+          hold time 9;
+          graceful restart off;
+          ipv4 { import all; export none; };
+          ipv6 { import all; export none; };
+        }
+        """;
+
+    [Fact]
+    public async Task Routes_announced_to_bird_arrive_with_their_attributes_and_leave_on_withdraw_and_shutdown()
+    {
+        Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "BIRD 2 is not installed: run ./test.sh as root, it installs bird2");
+        using var lab = new NetnsLab("bird");
+        var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
+        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir));
+        var socket = Path.Combine(dir, "bird.ctl");
+        lab.Ns($"bird -c {dir}/bird.conf -s {socket} -P {dir}/bird.pid");
+        string Birdc(string command) => NetnsLab.Run($"birdc -s {socket} {command}").Output;
+
+        var routes = Enumerable.Range(1, 10).Select(i => new Route(IpPrefix.Parse($"198.18.0.{i}/32"))
+        {
+            MultiExitDisc = 100,
+            Communities = new[] { Community.Of(65000, 100), Community.NoExport },
+            LargeCommunities = new[] { new LargeCommunity(OurAsn, 1, 2) },
+        }).Concat(Enumerable.Range(1, 10).Select(i => new Route(IpPrefix.Parse($"2001:db8:ffff::{i:x}/128")) { MultiExitDisc = 100 })).ToList();
+
+        var options = new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(BirdAsn), RouterId = 0xC0000202, HoldTime = 90 };
+        var endpoint = new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort))
+        {
+            LocalAddress = IPAddress.Parse(NetnsLab.HostV4),
+            NextHopV6 = IPAddress.Parse(NetnsLab.HostV6),
+            SocketFactory = lab.CreateSocket,
+        };
+        await using var session = new PeerSession(options, endpoint, TimeProvider.System, new Random(1));
+        session.SetRoutes(routes);
+        session.Start();
+        try
+        {
+            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)), $"not Established: {session.State}, last down {session.LastDown} ({session.LastConnectionError})\n{Birdc("show protocols all bgplb")}");
+            Assert.Equal(TimeSpan.FromSeconds(9), session.Negotiated!.HoldTime);
+            Assert.True(session.Negotiated.Codec.FourOctetAsn);
+
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("20 of 20 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
+                Birdc("show route count protocol bgplb"));
+            var v4 = Birdc("show route all 198.18.0.1/32 protocol bgplb");
+            output.WriteLine(v4);
+            Assert.Contains($"via {NetnsLab.HostV4}", v4, StringComparison.Ordinal);
+            Assert.Contains($"BGP.as_path: {OurAsn}", v4, StringComparison.Ordinal);
+            Assert.Contains("BGP.med: 100", v4, StringComparison.Ordinal);
+            Assert.Contains("BGP.community: (65000,100) (65535,65281)", v4, StringComparison.Ordinal);
+            Assert.Contains($"BGP.large_community: ({OurAsn}, 1, 2)", v4, StringComparison.Ordinal);
+            Assert.Contains("BGP.origin: IGP", v4, StringComparison.Ordinal);
+            var v6 = Birdc("show route all 2001:db8:ffff::a/128 protocol bgplb");
+            output.WriteLine(v6);
+            Assert.Contains($"BGP.next_hop: {NetnsLab.HostV6}", v6, StringComparison.Ordinal);
+
+            // Withdraw half the IPv4 VIPs while the session stays up.
+            session.SetRoutes(routes.Skip(5).ToList());
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("15 of 15 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
+                Birdc("show route count protocol bgplb"));
+            Assert.DoesNotContain("198.18.0.1/32", Birdc("show route protocol bgplb"), StringComparison.Ordinal);
+
+            // Our administrative shutdown reaches BIRD with its RFC 9003 message.
+            await session.StopAsync("bgplb maintenance", new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show protocols all bgplb").Contains("bgplb maintenance", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                Birdc("show protocols all bgplb"));
+            Assert.Equal(BgpState.Idle, session.State);
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("0 of 0 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            output.WriteLine(File.Exists($"{dir}/bird.log") ? File.ReadAllText($"{dir}/bird.log") : "(no bird.log)");
+            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
+        }
+    }
+}

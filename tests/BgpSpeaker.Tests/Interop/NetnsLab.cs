@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Xunit;
+
+namespace BgpLb.BgpSpeaker.Tests.Interop;
+
+/// <summary>
+/// Two network namespaces joined by one veth pair: "host" (where our sockets live, opened through
+/// <see cref="CreateSocket"/>) and "peer" (the router). Addresses from 203.0.113.0/24 and
+/// 2001:db8:1::/64 only; nothing is added to the test process's own namespace, whose uplink may
+/// itself sit in documentation space. Removed in all outcomes (stale ones of an earlier crash
+/// first). Needs root and iproute2: without them it fails, it does not skip.
+/// </summary>
+internal sealed class NetnsLab : IDisposable
+{
+    private const string Prefix = "bgplbt";
+
+    public NetnsLab(string name)
+    {
+        RemoveStale();
+        Namespace = $"{Prefix}-{name}-peer";
+        HostNamespace = $"{Prefix}-{name}-host";
+        Sh($"ip netns add {Namespace}");
+        Sh($"ip netns add {HostNamespace}");
+        Sh($"ip -n {HostNamespace} link add h0 type veth peer name p0 netns {Namespace}");
+        Host($"ip addr add {HostV4}/24 dev h0");
+        Host($"ip -6 addr add {HostV6}/64 dev h0 nodad");
+        Host("ip link set h0 up");
+        Host("ip link set lo up");
+        Ns($"ip addr add {PeerV4}/24 dev p0");
+        Ns($"ip -6 addr add {PeerV6}/64 dev p0 nodad");
+        Ns("ip link set p0 up");
+        Ns("ip link set lo up");
+    }
+
+    public const string HostV4 = "203.0.113.2";
+    public const string PeerV4 = "203.0.113.1";
+    public const string HostV6 = "2001:db8:1::2";
+    public const string PeerV6 = "2001:db8:1::1";
+
+    /// <summary>The router's namespace.</summary>
+    public string Namespace { get; }
+
+    /// <summary>Our side's namespace.</summary>
+    public string HostNamespace { get; }
+
+    public string Ns(string command, int timeoutSeconds = 20) => Sh($"ip netns exec {Namespace} {command}", timeoutSeconds);
+
+    public string Host(string command, int timeoutSeconds = 20) => Sh($"ip netns exec {HostNamespace} {command}", timeoutSeconds);
+
+    /// <summary>A TCP socket in the host namespace: created on a thread that joined it (setns), which then ends.</summary>
+    public Socket CreateSocket(AddressFamily family)
+    {
+        Socket? socket = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/var/run/netns/{HostNamespace}");
+                if (SetNs(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
+                {
+                    throw new IOException($"setns({HostNamespace}) failed: errno {Marshal.GetLastPInvokeError()}");
+                }
+                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException)
+            {
+                failure = ex;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return socket ?? throw new InvalidOperationException("Could not open a socket in the host namespace.", failure);
+    }
+
+    private const int CloneNewNet = 0x40000000;
+
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNs(int fd, int nstype);
+
+    public void Dispose()
+    {
+        TrySh($"ip netns pids {Namespace} | xargs -r kill -9");
+        TrySh($"ip netns del {Namespace}");
+        TrySh($"ip netns del {HostNamespace}");
+    }
+
+    private static void RemoveStale()
+    {
+        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+    }
+
+    public static string Sh(string command, int timeoutSeconds = 20)
+    {
+        var (code, output) = Run(command, timeoutSeconds);
+        Assert.True(code == 0, $"`{command}` exited {code}: {output}");
+        return output;
+    }
+
+    public static (int Code, string Output) Run(string command, int timeoutSeconds = 20)
+    {
+        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {timeoutSeconds} s");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static void TrySh(string command) => Run(command);
+
+    /// <summary>Polls until <paramref name="condition"/> holds; false after <paramref name="timeout"/>.</summary>
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            Thread.Sleep(50);
+        }
+        return condition();
+    }
+}
