@@ -18,7 +18,7 @@ internal sealed class NetnsLab : IDisposable
 
     public NetnsLab(string name)
     {
-        RemoveStale();
+        RemoveStale(name);
         Namespace = $"{Prefix}-{name}-peer";
         HostNamespace = $"{Prefix}-{name}-host";
         Sh($"ip netns add {Namespace}");
@@ -87,9 +87,10 @@ internal sealed class NetnsLab : IDisposable
         TrySh($"ip netns del {HostNamespace}");
     }
 
-    private static void RemoveStale()
+    /// <summary>Namespaces of the same lab left by a crashed run (other labs may be running in parallel).</summary>
+    private static void RemoveStale(string name)
     {
-        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
     }
 
     public static string Sh(string command, int timeoutSeconds = 20)
