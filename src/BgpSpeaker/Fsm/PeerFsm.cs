@@ -66,6 +66,11 @@ public sealed class PeerFsm
             // Event 13: the back-off after a failure is over: automatic restart, as we last started.
             case TimerExpired { Timer: BgpTimer.IdleHold } when _started:
                 return StartConnecting(_passive);
+            // RFC 4271 ignores a stop in Idle; but our restart back-off may be pending: cancel it.
+            case StopRequested:
+                _started = false;
+                _actions.Add(new StopTimer(BgpTimer.IdleHold));
+                return BgpState.Idle;
             // An inbound connection while Idle is refused (§8.2.2: Idle refuses connections).
             case TcpConnected:
                 _actions.Add(DropConnection.Instance);

@@ -153,6 +153,18 @@ public sealed class PeerFsmTests
     }
 
     [Fact]
+    public void A_stop_while_waiting_to_restart_cancels_the_restart()
+    {
+        var fsm = new PeerFsm(Options, new Random(1));
+        fsm.Handle(new StartRequested(true, false));
+        fsm.Handle(new TcpConnectionFails("refused"));
+        var stop = fsm.Handle(new StopRequested(false));
+        Assert.Contains(new StopTimer(BgpTimer.IdleHold), stop.Actions);
+        Assert.Empty(fsm.Handle(new TimerExpired(BgpTimer.IdleHold)).Actions);
+        Assert.Equal(BgpState.Idle, fsm.State);
+    }
+
+    [Fact]
     public void Passive_start_listens_without_connecting()
     {
         var t = new PeerFsm(Options, new Random(1)).Handle(new StartRequested(false, true));
