@@ -1,0 +1,133 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Session;
+using BgpLb.BgpSpeaker.Wire;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace BgpLb.BgpSpeaker.Tests.Session;
+
+/// <summary>The session's timers on a <see cref="FakeTimeProvider"/>, against a scripted peer on loopback.</summary>
+public sealed class PeerSessionTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    /// <summary>A peer scripted by the test: reads and writes whole messages on an accepted socket.</summary>
+    private sealed class ScriptedPeer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private Socket? _socket;
+        private byte[] _pending = [];
+
+        public ScriptedPeer() => _listener.Start();
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public async Task AcceptAsync() => _socket = await _listener.AcceptSocketAsync(new CancellationTokenSource(Bound).Token);
+
+        public async Task SendAsync(BgpMessage message) =>
+            await _socket!.SendAsync(MessageWriter.ToArray(message, CodecOptions.Default), new CancellationTokenSource(Bound).Token);
+
+        public async Task SendRawAsync(byte[] bytes) => await _socket!.SendAsync(bytes, new CancellationTokenSource(Bound).Token);
+
+        /// <summary>The next message from the session, skipping KEEPALIVEs when asked.</summary>
+        public async Task<BgpMessage> ReceiveAsync(bool skipKeepalives = false)
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var sequence = new ReadOnlySequence<byte>(_pending);
+                if (MessageReader.TryRead(ref sequence, CodecOptions.Modern, out var message, out var error) == OperationStatus.Done)
+                {
+                    _pending = sequence.ToArray();
+                    if (skipKeepalives && message is KeepaliveMessage)
+                    {
+                        continue;
+                    }
+                    return message!;
+                }
+                Assert.False(error.IsError, error.ToString());
+                var read = await _socket!.ReceiveAsync(buffer, timeout.Token);
+                Assert.True(read > 0, "the session closed the connection");
+                _pending = [.. _pending, .. buffer.AsSpan(0, read)];
+            }
+        }
+
+        public void Dispose()
+        {
+            _socket?.Dispose();
+            _listener.Stop();
+        }
+    }
+
+    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync()
+    {
+        var peer = new ScriptedPeer();
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var options = new PeerOptions { LocalAsn = 64512, PeerAsn = PeerAsn.Of(64513), RouterId = 0x7F000001, HoldTime = 9 };
+        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(IPAddress.Loopback, peer.Port)), time, new Random(1));
+        session.Start();
+        await peer.AcceptAsync();
+        Assert.IsType<OpenMessage>(await peer.ReceiveAsync());
+        await peer.SendAsync(OpenMessage.Create(64513, 9, 0x7F000002, new FourOctetAsnCapability(64513)));
+        await peer.SendAsync(KeepaliveMessage.Instance);
+        Assert.IsType<KeepaliveMessage>(await peer.ReceiveAsync());
+        Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Established, Bound));
+        return (session, peer, time);
+    }
+
+    [Fact]
+    public async Task Keepalives_go_out_every_third_of_the_hold_time()
+    {
+        var (session, peer, time) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            // Initial UPDATE burst: End-of-RIB for IPv4 (the only family negotiated).
+            var eor = Assert.IsType<UpdateMessage>(await peer.ReceiveAsync());
+            Assert.True(eor.IsEndOfRib(out _));
+            time.Advance(TimeSpan.FromSeconds(3)); // 3 s jittered into [2.25, 3]
+            Assert.IsType<KeepaliveMessage>(await peer.ReceiveAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_silent_peer_is_dropped_with_hold_timer_expired_after_the_hold_time()
+    {
+        var (session, peer, time) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync()); // End-of-RIB
+            time.Advance(TimeSpan.FromSeconds(8));
+            Assert.Equal(BgpState.Established, session.State);
+            time.Advance(TimeSpan.FromSeconds(1.5));
+            var notification = Assert.IsType<NotificationMessage>(await peer.ReceiveAsync(skipKeepalives: true));
+            Assert.Equal(BgpErrorCode.HoldTimerExpired, notification.Code);
+            Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
+            Assert.Equal(DownReason.HoldTimerExpired, session.LastDown!.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_update_resets_the_session_with_its_notification()
+    {
+        var (session, peer, _) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync());
+            // Withdrawn Routes Length 0x00ff runs past the message: 3/1 Malformed Attribute List (RFC 4271 §6.3).
+            var bad = Convert.FromHexString("ffffffffffffffffffffffffffffffff" + "0017" + "02" + "00ff0000");
+            await peer.SendRawAsync(bad);
+            var notification = Assert.IsType<NotificationMessage>(await peer.ReceiveAsync(skipKeepalives: true));
+            Assert.Equal(BgpErrorCode.Update, notification.Code);
+            Assert.Equal((byte)UpdateSubcode.MalformedAttributeList, notification.Subcode);
+            Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
+            Assert.Equal(DownReason.UpdateMessageError, session.LastDown!.Reason);
+        }
+    }
+}
