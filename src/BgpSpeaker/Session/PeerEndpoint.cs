@@ -18,6 +18,9 @@ public sealed record PeerEndpoint(IPEndPoint Remote)
     /// <summary>Link-local IPv6 next hop, sent when the peer shares the link (RFC 2545 §3).</summary>
     public IPAddress? LinkLocalV6 { get; init; }
 
+    /// <summary>TCP MD5 signature key (RFC 2385), or null for none. At most 80 octets (Linux).</summary>
+    public string? Password { get; init; }
+
     /// <summary>
     /// Creates the TCP socket; null: an ordinary socket in this process's network namespace. Set it
     /// to open the session from another network namespace or VRF (the socket belongs to the

@@ -385,6 +385,10 @@ public sealed class PeerSession : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
+            if (_endpoint.Password is { Length: > 0 } password)
+            {
+                TcpMd5.Set(socket, _endpoint.Remote.Address, password);
+            }
             if (_endpoint.LocalAddress is { } local)
             {
                 socket.Bind(new IPEndPoint(local, 0));
@@ -398,6 +402,11 @@ public sealed class PeerSession : IAsyncDisposable
         {
             socket.Dispose();
             var reason = ex is OperationCanceledException ? $"connect to {_endpoint.Remote} timed out" : $"connect to {_endpoint.Remote}: {ex.Message}";
+            if (ex is OperationCanceledException && _endpoint.Password is { Length: > 0 })
+            {
+                // With RFC 2385 a wrong or missing key makes the peer's kernel drop our SYNs silently.
+                reason += " (TCP MD5 is on: check that both ends have the same password)";
+            }
             _inputs.Writer.TryWrite(new ConnectFailed(id, reason));
         }
     }

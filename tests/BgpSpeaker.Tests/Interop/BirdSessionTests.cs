@@ -18,7 +18,7 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
     private const uint OurAsn = 4200000001;
     private const uint BirdAsn = 64512;
 
-    private static string BirdConfig(string dir) => $$"""
+    private static string BirdConfig(string dir, string? password = null) => $$"""
         router id {{NetnsLab.PeerV4}};
         log "{{dir}}/bird.log" all;
         protocol device { }
@@ -26,6 +26,7 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
           local {{NetnsLab.PeerV4}} as {{BirdAsn}};
           neighbor {{NetnsLab.HostV4}} as {{OurAsn}};
           passive on;
+          {{(password is null ? "" : $"password \"{password}\";")}}
           hold time 9;
           graceful restart off;
           ipv4 { import all; export none; };
@@ -97,6 +98,44 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
         finally
         {
             output.WriteLine(File.Exists($"{dir}/bird.log") ? File.ReadAllText($"{dir}/bird.log") : "(no bird.log)");
+            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
+        }
+    }
+
+    [Fact]
+    public async Task Tcp_md5_with_the_right_password_establishes_and_with_a_wrong_one_fails_clearly()
+    {
+        Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "BIRD 2 is not installed: run ./test.sh as root, it installs bird2");
+        using var lab = new NetnsLab("birdmd5");
+        var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
+        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, "s3cret-key"));
+        lab.Ns($"bird -c {dir}/bird.conf -s {dir}/bird.ctl -P {dir}/bird.pid");
+        try
+        {
+            var options = new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(BirdAsn), RouterId = 0xCB007102 };
+            PeerEndpoint Endpoint(string password) => new(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort))
+            {
+                LocalAddress = IPAddress.Parse(NetnsLab.HostV4),
+                SocketFactory = lab.CreateSocket,
+                Password = password,
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+            };
+
+            await using (var wrong = new PeerSession(options, Endpoint("not-the-key"), TimeProvider.System, new Random(1)))
+            {
+                wrong.Start();
+                Assert.True(NetnsLab.WaitUntil(() => wrong.LastConnectionError is not null, TimeSpan.FromSeconds(10)));
+                Assert.NotEqual(BgpState.Established, wrong.State);
+                Assert.Contains("TCP MD5", wrong.LastConnectionError, StringComparison.Ordinal);
+            }
+
+            await using var right = new PeerSession(options, Endpoint("s3cret-key"), TimeProvider.System, new Random(1));
+            right.Start();
+            Assert.True(NetnsLab.WaitUntil(() => right.State == BgpState.Established, TimeSpan.FromSeconds(20)),
+                $"{right.State} {right.LastConnectionError}\n" + NetnsLab.Run($"birdc -s {dir}/bird.ctl show protocols all bgplb").Output);
+        }
+        finally
+        {
             NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
         }
     }
