@@ -68,15 +68,32 @@ public sealed class PeerSession : IAsyncDisposable
     /// <summary>The last RFC 7606 attribute-discard or treat-as-withdraw outcome of a received UPDATE.</summary>
     public BgpError LastUpdateError { get; private set; }
 
-    /// <summary>Starts the session loop and connects (RFC 4271 event 3, AutomaticStart).</summary>
-    public void Start()
+    /// <summary>
+    /// Starts the session loop: connects (RFC 4271 event 3, AutomaticStart) or, when
+    /// <paramref name="passive"/>, waits for the peer's connection (event 5) handed over by <see cref="Accept"/>.
+    /// </summary>
+    public void Start(bool passive = false)
     {
         if (_loop is not null)
         {
             throw new InvalidOperationException("The session is already running.");
         }
-        _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: false));
+        _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
         _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// Hands over a connection the peer opened to us (RFC 4271 event 17). It is taken while the
+    /// session waits for TCP (Connect or Active); otherwise it is closed: the connection we have
+    /// wins. (RFC 4271 §6.8 collision resolution by BGP Identifier is not implemented yet.)
+    /// </summary>
+    public void Accept(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (!_inputs.Writer.TryWrite(new Inbound(socket)))
+        {
+            socket.Dispose();
+        }
     }
 
     /// <summary>Replaces the routes to announce; only the differences go on the wire.</summary>
@@ -90,10 +107,14 @@ public sealed class PeerSession : IAsyncDisposable
     /// Administrative shutdown (RFC 4486 Cease/2 with an RFC 9003 communication), waiting until the
     /// NOTIFICATION is written or <paramref name="cancellationToken"/> fires.
     /// </summary>
-    public async Task StopAsync(string? communication, CancellationToken cancellationToken)
+    public Task StopAsync(string? communication, CancellationToken cancellationToken) =>
+        StopAsync(CeaseSubcode.AdministrativeShutdown, communication, cancellationToken);
+
+    /// <summary>Stops with any Cease subcode (RFC 4486), e.g. Peer De-configured or Other Configuration Change.</summary>
+    public async Task StopAsync(CeaseSubcode subcode, string? communication, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inputs.Writer.TryWrite(new StopCommand(communication, done));
+        _inputs.Writer.TryWrite(new StopCommand(subcode, communication, done));
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -150,6 +171,18 @@ public sealed class PeerSession : IAsyncDisposable
                 _connection.Reader = ReadAsync(_connection, _connectionId);
                 await ApplyAsync(new TcpConnected(Outbound: true)).ConfigureAwait(false);
                 break;
+            case Inbound inbound:
+                if (_connection is not null || _fsm.State is not (BgpState.Connect or BgpState.Active))
+                {
+                    inbound.Socket.Dispose();
+                    break;
+                }
+                _ = DropConnection(); // an outbound attempt still under way becomes stale
+                inbound.Socket.NoDelay = true;
+                _connection = new Connection(inbound.Socket, SocketConnection.Create(inbound.Socket, name: $"bgp {_endpoint.Remote}"));
+                _connection.Reader = ReadAsync(_connection, _connectionId);
+                await ApplyAsync(new TcpConnected(Outbound: false)).ConfigureAwait(false);
+                break;
             case ConnectFailed failed:
                 LastConnectionError = failed.Reason;
                 await ApplyAsync(new TcpConnectionFails(failed.Reason)).ConfigureAwait(false);
@@ -169,7 +202,7 @@ public sealed class PeerSession : IAsyncDisposable
                 }
                 break;
             case StopCommand stop:
-                await ApplyAsync(new StopRequested(false, CeaseSubcode.AdministrativeShutdown, stop.Communication)).ConfigureAwait(false);
+                await ApplyAsync(new StopRequested(false, stop.Subcode, stop.Communication)).ConfigureAwait(false);
                 stop.Done.TrySetResult();
                 break;
             case BgpEvent e:
@@ -507,9 +540,11 @@ public sealed class PeerSession : IAsyncDisposable
 
     private sealed record FramingFailed(int ConnectionId, BgpError Error) : ConnectionEvent(ConnectionId);
 
+    private sealed record Inbound(Socket Socket);
+
     private sealed record TimerFired(BgpTimer Timer, int Generation);
 
     private sealed record RoutesChanged(IReadOnlyCollection<Route> Routes);
 
-    private sealed record StopCommand(string? Communication, TaskCompletionSource Done);
+    private sealed record StopCommand(CeaseSubcode Subcode, string? Communication, TaskCompletionSource Done);
 }

@@ -18,14 +18,14 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
     private const uint OurAsn = 4200000001;
     private const uint BirdAsn = 64512;
 
-    private static string BirdConfig(string dir, string? password = null) => $$"""
+    private static string BirdConfig(string dir, string? password = null, bool passive = true) => $$"""
         router id {{NetnsLab.PeerV4}};
         log "{{dir}}/bird.log" all;
         protocol device { }
         protocol bgp bgplb {
           local {{NetnsLab.PeerV4}} as {{BirdAsn}};
           neighbor {{NetnsLab.HostV4}} as {{OurAsn}};
-          passive on;
+          {{(passive ? "passive on;" : "connect delay time 1; connect retry time 2;")}}
           {{(password is null ? "" : $"password \"{password}\";")}}
           hold time 9;
           graceful restart off;
@@ -133,6 +133,40 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
             right.Start();
             Assert.True(NetnsLab.WaitUntil(() => right.State == BgpState.Established, TimeSpan.FromSeconds(20)),
                 $"{right.State} {right.LastConnectionError}\n" + NetnsLab.Run($"birdc -s {dir}/bird.ctl show protocols all bgplb").Output);
+        }
+        finally
+        {
+            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
+        }
+    }
+
+    [Fact]
+    public async Task Bird_connecting_to_our_listener_reaches_the_passive_peer_and_sees_its_removal()
+    {
+        Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "BIRD 2 is not installed: run ./test.sh as root, it installs bird2");
+        using var lab = new NetnsLab("birdpas");
+        var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
+        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, passive: false));
+        string Birdc(string command) => NetnsLab.Run($"birdc -s {dir}/bird.ctl {command}").Output;
+
+        await using var speaker = new BgpSpeaker(TimeProvider.System, () => new Random(1));
+        speaker.Listen(new IPEndPoint(IPAddress.Parse(NetnsLab.HostV4), PeerEndpoint.BgpPort), lab.CreateSocket);
+        var options = new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(BirdAsn), RouterId = 0xCB007102 };
+        var endpoint = new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort));
+        speaker.SetRoutes(Enumerable.Range(1, 10).Select(i => new Route(IpPrefix.Parse($"198.18.1.{i}/32"))).ToList());
+        await speaker.AddOrUpdatePeerAsync("bird", options, endpoint, passive: true, CancellationToken.None);
+        lab.Ns($"bird -c {dir}/bird.conf -s {dir}/bird.ctl -P {dir}/bird.pid");
+        try
+        {
+            Assert.True(NetnsLab.WaitUntil(() => speaker.Peers.Single().State == BgpState.Established, TimeSpan.FromSeconds(20)),
+                $"{speaker.Peers.Single()}\n{Birdc("show protocols all bgplb")}");
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("10 of 10 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
+                Birdc("show route count protocol bgplb"));
+
+            await speaker.RemovePeerAsync("bird", null, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            Assert.Empty(speaker.Peers);
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show protocols all bgplb").Contains("de-configured", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(10)),
+                Birdc("show protocols all bgplb"));
         }
         finally
         {

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Rib;
+using BgpLb.BgpSpeaker.Session;
+using BgpLb.BgpSpeaker.Wire;
+
+namespace BgpLb.BgpSpeaker;
+
+/// <summary>What the speaker knows of one peer, for status and the admin API.</summary>
+public sealed record PeerStatus(
+    string Name,
+    IPEndPoint Remote,
+    BgpState State,
+    NegotiatedSession? Negotiated,
+    SessionDown? LastDown,
+    string? LastConnectionError,
+    long UpdatesSent,
+    long UpdatesReceived);
+
+/// <summary>
+/// The embedded BGP speaker: peers by name, the routes to announce, and a listener that hands
+/// inbound connections to the peer they come from. One <see cref="PeerSession"/> per peer, each
+/// with its own loop, so a slow peer never holds up another.
+/// </summary>
+public sealed class BgpSpeaker : IAsyncDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly Func<Random> _random;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+    private readonly List<(Socket Socket, Task Loop)> _listeners = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private IReadOnlyCollection<Route> _routes = [];
+
+    public BgpSpeaker(TimeProvider time, Func<Random>? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _random = random ?? (() => new Random());
+    }
+
+    /// <summary>Raised (on the peer's session loop) when a peer's state changes.</summary>
+    public event Action<string, Transition>? PeerStateChanged;
+
+    /// <summary>
+    /// Adds a peer, or replaces one whose settings changed: the old session ends with Cease /
+    /// Other Configuration Change (RFC 4486) and a new one starts. Unchanged settings: nothing happens.
+    /// </summary>
+    public async Task AddOrUpdatePeerAsync(string name, PeerOptions options, PeerEndpoint endpoint, bool passive, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Peer? old;
+        Peer created;
+        lock (_lock)
+        {
+            if (_peers.TryGetValue(name, out old) && old.Options == options && old.Endpoint == endpoint && old.Passive == passive)
+            {
+                return;
+            }
+            created = new Peer(name, options, endpoint, passive, new PeerSession(options, endpoint, _time, _random()));
+            _peers[name] = created;
+        }
+        if (old is not null)
+        {
+            await old.Session.StopAsync(CeaseSubcode.OtherConfigurationChange, null, cancellationToken).ConfigureAwait(false);
+            await old.Session.DisposeAsync().ConfigureAwait(false);
+        }
+        created.Session.StateChanged += (_, transition) => PeerStateChanged?.Invoke(name, transition);
+        created.Session.SetRoutes(_routes);
+        created.Session.Start(passive);
+        foreach (var (listener, _) in ListenersSnapshot())
+        {
+            SetListenerKey(listener, endpoint);
+        }
+    }
+
+    /// <summary>Removes a peer after an administrative shutdown carrying <paramref name="communication"/> (RFC 9003).</summary>
+    public async Task RemovePeerAsync(string name, string? communication, CancellationToken cancellationToken)
+    {
+        Peer? peer;
+        lock (_lock)
+        {
+            _peers.Remove(name, out peer);
+        }
+        if (peer is null)
+        {
+            return;
+        }
+        // RFC 4486: Peer De-configured, unless the operator gave a reason to show (RFC 9003 needs Administrative Shutdown).
+        var subcode = communication is null ? CeaseSubcode.PeerDeconfigured : CeaseSubcode.AdministrativeShutdown;
+        await peer.Session.StopAsync(subcode, communication, cancellationToken).ConfigureAwait(false);
+        await peer.Session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The routes every peer should hold; each peer receives only what changed for it.</summary>
+    public void SetRoutes(IReadOnlyCollection<Route> routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        _routes = routes;
+        foreach (var peer in PeersSnapshot())
+        {
+            peer.Session.SetRoutes(routes);
+        }
+    }
+
+    public IReadOnlyList<PeerStatus> Peers =>
+        PeersSnapshot().Select(p => new PeerStatus(p.Name, p.Endpoint.Remote, p.Session.State, p.Session.Negotiated, p.Session.LastDown,
+            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived)).ToList();
+
+    /// <summary>
+    /// Accepts BGP connections on <paramref name="local"/> and hands each to the peer whose address
+    /// it comes from; connections from unknown addresses are closed at once.
+    /// </summary>
+    public void Listen(IPEndPoint local, Func<AddressFamily, Socket>? socketFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        var socket = socketFactory?.Invoke(local.AddressFamily) ?? new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        foreach (var peer in PeersSnapshot())
+        {
+            SetListenerKey(socket, peer.Endpoint);
+        }
+        socket.Bind(local);
+        socket.Listen();
+        lock (_lock)
+        {
+            _listeners.Add((socket, AcceptLoopAsync(socket)));
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var from = (accepted.RemoteEndPoint as IPEndPoint)?.Address;
+            var peer = PeersSnapshot().FirstOrDefault(p => from is not null && Same(p.Endpoint.Remote.Address, from));
+            if (peer is null)
+            {
+                accepted.Dispose();
+                continue;
+            }
+            peer.Session.Accept(accepted);
+        }
+    }
+
+    /// <summary>RFC 2385: a listener checks inbound segments against the key of each peer address.</summary>
+    private static void SetListenerKey(Socket listener, PeerEndpoint endpoint)
+    {
+        if (endpoint.Password is { Length: > 0 } password && endpoint.Remote.AddressFamily == listener.AddressFamily)
+        {
+            TcpMd5.Set(listener, endpoint.Remote.Address, password);
+        }
+    }
+
+    private static bool Same(IPAddress configured, IPAddress seen) =>
+        configured.Equals(seen) || (seen.IsIPv4MappedToIPv6 && configured.Equals(seen.MapToIPv4()));
+
+    private List<Peer> PeersSnapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _peers.Values];
+        }
+    }
+
+    private List<(Socket Socket, Task Loop)> ListenersSnapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _listeners];
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var (socket, loop) in ListenersSnapshot())
+        {
+            socket.Dispose();
+            await loop.ConfigureAwait(false);
+        }
+        foreach (var peer in PeersSnapshot())
+        {
+            await peer.Session.DisposeAsync().ConfigureAwait(false);
+        }
+        _stopping.Dispose();
+    }
+
+    private sealed record Peer(string Name, PeerOptions Options, PeerEndpoint Endpoint, bool Passive, PeerSession Session);
+}
