@@ -50,9 +50,17 @@ public sealed class PeerSession : IAsyncDisposable
     /// <summary>Raised on the session loop after every transition that changes the state.</summary>
     public event Action<PeerSession, Transition>? StateChanged;
 
-    public BgpState State => _fsm.State;
+    /// <summary>
+    /// The state once the last transition's actions are done (so that, for instance, a reader who
+    /// sees Idle also sees <see cref="LastDown"/>); the FSM's own state runs ahead of it mid-transition.
+    /// </summary>
+    public BgpState State => _published.State;
 
-    public NegotiatedSession? Negotiated => _fsm.Session;
+    public NegotiatedSession? Negotiated => _published.Negotiated;
+
+    private volatile Published _published = new(BgpState.Idle, null);
+
+    private sealed record Published(BgpState State, NegotiatedSession? Negotiated);
 
     /// <summary>Why the session last went down, and the NOTIFICATION sent or received then.</summary>
     public SessionDown? LastDown { get; private set; }
@@ -240,6 +248,7 @@ public sealed class PeerSession : IAsyncDisposable
         {
             await CarryOutAsync(action).ConfigureAwait(false);
         }
+        _published = new Published(_fsm.State, _fsm.Session);
         if (transition.From != transition.To)
         {
             StateChanged?.Invoke(this, transition);

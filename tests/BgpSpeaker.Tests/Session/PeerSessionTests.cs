@@ -103,7 +103,7 @@ public sealed class PeerSessionTests
         {
             Assert.IsType<UpdateMessage>(await peer.ReceiveAsync()); // End-of-RIB
             time.Advance(TimeSpan.FromSeconds(8));
-            Assert.Equal(BgpState.Established, session.State);
+            Assert.True(session.State == BgpState.Established, $"{session.State}: {session.LastDown} {session.LastConnectionError}");
             time.Advance(TimeSpan.FromSeconds(1.5));
             var notification = Assert.IsType<NotificationMessage>(await peer.ReceiveAsync(skipKeepalives: true));
             Assert.Equal(BgpErrorCode.HoldTimerExpired, notification.Code);
