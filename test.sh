@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 need_apt=()
 command -v afl-fuzz >/dev/null 2>&1 || need_apt+=(afl++)
 command -v bird >/dev/null 2>&1 || need_apt+=(bird2)
+{ [ -x /usr/lib/frr/bgpd ] && command -v vtysh; } >/dev/null 2>&1 || need_apt+=(frr)
+{ command -v gobgpd && command -v gobgp; } >/dev/null 2>&1 || need_apt+=(gobgpd)
+command -v exabgp >/dev/null 2>&1 || need_apt+=(exabgp)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
