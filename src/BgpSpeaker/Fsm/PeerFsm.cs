@@ -165,16 +165,12 @@ public sealed class PeerFsm
 
     private BgpState InOpenSent(BgpEvent e)
     {
+        if (AfterOpenSent(e) is { } next)
+        {
+            return next;
+        }
         switch (e)
         {
-            case StartRequested:
-                return BgpState.OpenSent;
-            case StopRequested stop:
-                return Idle(stop.Automatic ? DownReason.AutomaticStop : DownReason.AdministrativeStop, Cease(stop), countFailure: stop.Automatic, resetCounter: !stop.Automatic);
-            case TimerExpired { Timer: BgpTimer.Hold }:
-                return Idle(DownReason.HoldTimerExpired, new NotificationMessage(BgpErrorCode.HoldTimerExpired, 0, default), countFailure: true);
-            case TcpConnectionRequest or TcpConnected:
-                return BgpState.OpenSent; // events 14, 16, 17: a second connection, resolved by collision detection
             case TcpConnectionFails:
                 // Event 18: close, restart ConnectRetry, listen (Active).
                 _actions.Add(DropConnection.Instance);
@@ -186,11 +182,8 @@ public sealed class PeerFsm
                 // Event 19.
                 _actions.Add(new StopTimer(BgpTimer.ConnectRetry));
                 return AcceptOpen(open.Open, sendOpenFirst: false);
-            case MessageError error when error.Number is 21 or 22:
-                return Idle(error.Error.Code == BgpErrorCode.Open ? DownReason.OpenMessageError : DownReason.MessageHeaderError,
-                    NotificationMessage.For(error.Error), countFailure: true);
-            case OpenCollisionDump:
-                return Idle(DownReason.ConnectionCollision, NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution), countFailure: true);
+            case MessageError { Number: 22 } error:
+                return Idle(DownReason.OpenMessageError, NotificationMessage.For(error.Error), countFailure: true);
             case NotificationReceived { IsVersionError: true } n:
                 return Idle(DownReason.VersionNotificationReceived, n.Notification, countFailure: false, received: true);
             default:
@@ -203,28 +196,21 @@ public sealed class PeerFsm
 
     private BgpState InOpenConfirm(BgpEvent e)
     {
+        if (AfterOpenSent(e) is { } next)
+        {
+            return next;
+        }
         switch (e)
         {
-            case StartRequested:
-                return BgpState.OpenConfirm;
-            case StopRequested stop:
-                return Idle(stop.Automatic ? DownReason.AutomaticStop : DownReason.AdministrativeStop, Cease(stop), countFailure: stop.Automatic, resetCounter: !stop.Automatic);
-            case TimerExpired { Timer: BgpTimer.Hold }:
-                return Idle(DownReason.HoldTimerExpired, new NotificationMessage(BgpErrorCode.HoldTimerExpired, 0, default), countFailure: true);
             case TimerExpired { Timer: BgpTimer.Keepalive }:
                 SendKeepalive();
-                return BgpState.OpenConfirm;
-            case TcpConnectionRequest or TcpConnected:
                 return BgpState.OpenConfirm;
             case TcpConnectionFails:
                 return Idle(DownReason.ConnectionFailed, null, countFailure: true);
             case NotificationReceived n:
                 return Idle(n.IsVersionError ? DownReason.VersionNotificationReceived : DownReason.NotificationReceived, n.Notification, countFailure: !n.IsVersionError, received: true);
-            case OpenCollisionDump:
-                return Idle(DownReason.ConnectionCollision, NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution), countFailure: true);
-            case MessageError error when error.Number is 21 or 22:
-                return Idle(error.Error.Code == BgpErrorCode.Open ? DownReason.OpenMessageError : DownReason.MessageHeaderError,
-                    NotificationMessage.For(error.Error), countFailure: true);
+            case MessageError { Number: 22 } error:
+                return Idle(DownReason.OpenMessageError, NotificationMessage.For(error.Error), countFailure: true);
             case KeepaliveReceived:
                 // Event 26: Established.
                 Session = _pending;
@@ -243,25 +229,19 @@ public sealed class PeerFsm
 
     private BgpState InEstablished(BgpEvent e)
     {
+        if (AfterOpenSent(e) is { } next)
+        {
+            return next;
+        }
         switch (e)
         {
-            case StartRequested:
-                return BgpState.Established;
-            case StopRequested stop:
-                return Idle(stop.Automatic ? DownReason.AutomaticStop : DownReason.AdministrativeStop, Cease(stop), countFailure: stop.Automatic, resetCounter: !stop.Automatic);
-            case TimerExpired { Timer: BgpTimer.Hold }:
-                return Idle(DownReason.HoldTimerExpired, new NotificationMessage(BgpErrorCode.HoldTimerExpired, 0, default), countFailure: true);
             case TimerExpired { Timer: BgpTimer.Keepalive }:
                 SendKeepalive();
                 return BgpState.Established;
-            case TcpConnectionRequest or TcpConnected:
-                return BgpState.Established; // the existing Established connection wins (§6.8)
             case TcpConnectionFails:
                 return Idle(DownReason.ConnectionFailed, null, countFailure: true);
             case NotificationReceived n:
                 return Idle(n.IsVersionError ? DownReason.VersionNotificationReceived : DownReason.NotificationReceived, n.Notification, countFailure: true, received: true);
-            case OpenCollisionDump:
-                return Idle(DownReason.ConnectionCollision, NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution), countFailure: true);
             case KeepaliveReceived:
                 RestartHold();
                 return BgpState.Established;
@@ -270,15 +250,31 @@ public sealed class PeerFsm
                 RestartHold();
                 _actions.Add(new Deliver(e));
                 return BgpState.Established;
-            case MessageError error when error.Number is 28:
+            case MessageError { Number: 28 } error:
                 return Idle(DownReason.UpdateMessageError, NotificationMessage.For(error.Error), countFailure: true);
-            case MessageError error when error.Number is 21:
-                return Idle(DownReason.MessageHeaderError, NotificationMessage.For(error.Error), countFailure: true);
             default:
                 // Events 9, 12, 13, 19, 20, 22.
                 return Unexpected(e, FsmSubcode.UnexpectedMessageInEstablished);
         }
     }
+
+    /// <summary>
+    /// Events that OpenSent, OpenConfirm and Established handle alike (RFC 4271 §8.2.2); null for
+    /// the others.
+    /// </summary>
+    private BgpState? AfterOpenSent(BgpEvent e) => e switch
+    {
+        StartRequested => State, // events 1, 3–5 are ignored
+        StopRequested stop => Idle(stop.Automatic ? DownReason.AutomaticStop : DownReason.AdministrativeStop, Cease(stop),
+            countFailure: stop.Automatic, resetCounter: !stop.Automatic),
+        TimerExpired { Timer: BgpTimer.Hold } =>
+            Idle(DownReason.HoldTimerExpired, new NotificationMessage(BgpErrorCode.HoldTimerExpired, 0, default), countFailure: true),
+        // Events 14, 16, 17: a second connection; the one we have stands (§6.8 resolution is above the FSM).
+        TcpConnectionRequest or TcpConnected => State,
+        OpenCollisionDump => Idle(DownReason.ConnectionCollision, NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution), countFailure: true),
+        MessageError { Number: 21 } error => Idle(DownReason.MessageHeaderError, NotificationMessage.For(error.Error), countFailure: true),
+        _ => null,
+    };
 
     // ---- helpers ----
 
