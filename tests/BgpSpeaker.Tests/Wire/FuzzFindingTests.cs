@@ -43,4 +43,24 @@ public sealed class FuzzFindingTests
         Assert.Equal(new byte[] { 0xF0, 0xFA }, update.Attributes.Other.Select(a => a.TypeCode));
         Assert.Equal(update, Codec.Decode(Codec.Encode(update, CodecOptions.Default), CodecOptions.Default));
     }
+
+    [Fact]
+    public void A_two_octet_aggregator_travels_as_as_trans_when_the_path_needs_as4_path()
+    {
+        // Found by AFL++ (fuzz-crash-17218a54be83239e.bin and two more): AGGREGATOR 100 with a
+        // 4-octet path made the receiver ignore AS4_PATH (RFC 6793 §4.2.3) and keep AS_TRANS.
+        var attributes = new PathAttributes
+        {
+            Origin = Origin.Igp,
+            AsPath = AsPath.Sequence(65001, 4200000001, 4200000002),
+            NextHop = System.Net.IPAddress.Parse("192.0.2.1"),
+            Aggregator = new Aggregator(100, 0xC0000209),
+        };
+        var update = new UpdateMessage(default, attributes, new[] { new Nlri(IpPrefix.Parse("198.18.0.1/32")) });
+        var bytes = Codec.Encode(update, CodecOptions.Default);
+        var split = Codec.SplitAttributes(bytes);
+        Assert.Contains(split, a => a.Type == (byte)AttributeType.Aggregator && a.Value.StartsWith("5ba0", StringComparison.Ordinal));
+        Assert.Contains(split, a => a.Type == (byte)AttributeType.As4Aggregator && a.Value == "00000064c0000209");
+        Assert.Equal(update, Codec.Decode(bytes, CodecOptions.Default));
+    }
 }

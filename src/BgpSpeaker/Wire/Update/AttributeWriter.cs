@@ -26,7 +26,10 @@ internal readonly ref struct AttributeWriter
         _options = options;
         _asnSize = options.FourOctetAsn ? 4 : 2;
         _needAs4Path = !options.FourOctetAsn && attributes.AsPath is { HasFourOctetAsn: true };
-        _needAs4Aggregator = !options.FourOctetAsn && attributes.Aggregator is { Asn: > ushort.MaxValue };
+        // RFC 6793 §4.2.3 makes a receiver ignore AS4_PATH when AGGREGATOR is not AS_TRANS, so
+        // whenever AS4_PATH goes out the aggregator travels as AS_TRANS + AS4_AGGREGATOR too
+        // (§4.2.2 requires it only for a 4-octet aggregating AS; without it the path would be lost).
+        _needAs4Aggregator = !options.FourOctetAsn && attributes.Aggregator is { } aggregator && (aggregator.Asn > ushort.MaxValue || _needAs4Path);
     }
 
     private static int Header(int valueLength) => valueLength > byte.MaxValue ? 4 : 3;
@@ -135,7 +138,7 @@ internal readonly ref struct AttributeWriter
             }
             else
             {
-                BinaryPrimitives.WriteUInt16BigEndian(value, aggregator.Asn > ushort.MaxValue ? OpenMessage.AsTrans : (ushort)aggregator.Asn);
+                BinaryPrimitives.WriteUInt16BigEndian(value, _needAs4Aggregator ? OpenMessage.AsTrans : (ushort)aggregator.Asn);
             }
             BinaryPrimitives.WriteUInt32BigEndian(value[_asnSize..], aggregator.Address);
         }
