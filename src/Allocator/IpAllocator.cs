@@ -46,6 +46,10 @@ public sealed partial class IpAllocator
     public ImmutableArray<Assignment> Assignments =>
         [.. _services.Values.Select(s => s.Assignment).OrderBy(a => a.Service)];
 
+    /// <summary>The Service as last accepted (tests check sharing against what the allocator saw).</summary>
+    internal LoadBalancerService? ServiceOf(ServiceKey service) =>
+        _services.TryGetValue(service, out var state) ? state.Service : null;
+
     public Assignment? GetAssignment(ServiceKey service) =>
         _services.TryGetValue(service, out var state) ? state.Assignment : null;
 
