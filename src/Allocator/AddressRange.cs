@@ -63,6 +63,10 @@ public sealed record AddressRange
                 error = $"invalid IP range \"{trimmed}\": start is after end";
                 return false;
             }
+            if (!NoV4Mapped(first, last, trimmed, out error))
+            {
+                return false;
+            }
             range = new AddressRange(first, last, trimmed);
             return true;
         }
@@ -78,7 +82,31 @@ public sealed record AddressRange
         // A shift by the full 128 bits is undefined for UInt128, so a /0 builds its mask by hand.
         var hostMask = hostBits == 0 ? UInt128.Zero : hostBits >= IpAddress.Bits(IpFamily.IPv6) ? UInt128.MaxValue : (UInt128.One << hostBits) - 1;
         var start = network.Value & ~hostMask;
-        range = new AddressRange(new IpAddress(network.Family, start), new IpAddress(network.Family, start | hostMask), trimmed);
+        var end = start | hostMask;
+        if (network.Family == IpFamily.IPv6 && start <= V4MappedFirst + uint.MaxValue && end >= V4MappedFirst)
+        {
+            error = $"invalid CIDR \"{trimmed}\": IPv6 pools may not include ::ffff:0:0/96, the IPv4-mapped addresses";
+            return false;
+        }
+        range = new AddressRange(new IpAddress(network.Family, start), new IpAddress(network.Family, end), trimmed);
+        return true;
+    }
+
+    // ::ffff:0:0, the start of the IPv4-mapped block.
+    private static readonly UInt128 V4MappedFirst = (UInt128)0xFFFF_0000_0000;
+
+    /// <summary>
+    /// An IPv6 range may not reach into ::ffff:0:0/96: those addresses are IPv4 addresses here (as in Go,
+    /// so in MetalLB), and a range of one family cannot hold another's.
+    /// </summary>
+    private static bool NoV4Mapped(IpAddress first, IpAddress last, string text, out string error)
+    {
+        error = "";
+        if (first.Family == IpFamily.IPv6 && first.Value <= V4MappedFirst + uint.MaxValue && last.Value >= V4MappedFirst)
+        {
+            error = $"invalid IP range \"{text}\": IPv6 pools may not include ::ffff:0:0/96, the IPv4-mapped addresses";
+            return false;
+        }
         return true;
     }
 

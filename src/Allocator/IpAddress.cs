@@ -4,32 +4,48 @@ namespace BgpLb.Allocator;
 
 /// <summary>
 /// An IPv4 or IPv6 address as a number, so ranges are arithmetic and nothing is keyed by text
-/// (MetalLB keys its maps by <c>ip.String()</c>). Two 64-bit halves rather than a <see cref="UInt128"/>
-/// field: <see cref="UInt128"/> is 16-byte aligned, which would make this 32 bytes instead of 24.
+/// (MetalLB keys its maps by <c>ip.String()</c>). 16 bytes: IPv4 is held as its IPv4-mapped IPv6 form
+/// (::ffff:a.b.c.d, RFC 4291 §2.5.5.2), which is also how Go's net.IP, and so MetalLB, reads
+/// "::ffff:a.b.c.d". Two 64-bit halves rather than a <see cref="UInt128"/> field, which is 16-byte aligned
+/// and would pad a dictionary entry.
 /// </summary>
 public readonly record struct IpAddress : IComparable<IpAddress>
 {
     private const int V4Octets = 4;
     private const int V6Octets = 16;
     private const int BitsPerHalf = 64;
+    private const int BitsPerOctet = 8;
+
+    // ::ffff:0:0/96, the IPv4-mapped block: the low half of an IPv4 address is 0000:ffff:a.b:c.d.
+    private const ulong V4MappedLow = 0xFFFF_0000_0000;
+    private const ulong V4MappedMask = 0xFFFF_FFFF_0000_0000;
 
     private readonly ulong _high;
     private readonly ulong _low;
 
     public IpAddress(IpFamily family, UInt128 value)
     {
-        if (family == IpFamily.IPv4 && value > uint.MaxValue)
+        if (family == IpFamily.IPv4)
         {
-            throw new ArgumentOutOfRangeException(nameof(value), "an IPv4 address is 32 bits");
+            if (value > uint.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), "an IPv4 address is 32 bits");
+            }
+            _low = V4MappedLow | (ulong)value;
+            return;
         }
-        Family = family;
         _high = (ulong)(value >> BitsPerHalf);
         _low = (ulong)value;
+        if (IsV4Mapped(_high, _low))
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), "an IPv4-mapped IPv6 address is an IPv4 address");
+        }
     }
 
-    public IpFamily Family { get; }
+    public IpFamily Family => IsV4Mapped(_high, _low) ? IpFamily.IPv4 : IpFamily.IPv6;
 
-    public UInt128 Value => new(_high, _low);
+    /// <summary>The address as a number: 32 bits for IPv4, 128 for IPv6.</summary>
+    public UInt128 Value => IsV4Mapped(_high, _low) ? (uint)_low : new UInt128(_high, _low);
 
     public static IpAddress V4(uint value) => new(IpFamily.IPv4, value);
 
@@ -56,7 +72,7 @@ public readonly record struct IpAddress : IComparable<IpAddress>
         {
             return false;
         }
-        address = FromIPAddress(parsed);
+        address = FromIPAddress(parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed);
         return true;
     }
 
@@ -70,7 +86,9 @@ public readonly record struct IpAddress : IComparable<IpAddress>
         address.TryWriteBytes(bytes, out var written);
         return written == V4Octets
             ? V4(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes))
-            : V6(System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes));
+            : IsV4Mapped(System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes))
+                ? V4((uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes))
+                : V6(System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes));
     }
 
     public IPAddress ToIPAddress()
@@ -102,5 +120,8 @@ public readonly record struct IpAddress : IComparable<IpAddress>
 
     internal static int Bits(IpFamily family) => (family == IpFamily.IPv4 ? V4Octets : V6Octets) * BitsPerOctet;
 
-    private const int BitsPerOctet = 8;
+    /// <summary>Whether an IPv6 number lies in ::ffff:0:0/96, which this type reserves for IPv4.</summary>
+    internal static bool IsV4Mapped(UInt128 v6) => IsV4Mapped((ulong)(v6 >> BitsPerHalf), (ulong)v6);
+
+    private static bool IsV4Mapped(ulong high, ulong low) => high == 0 && (low & V4MappedMask) == V4MappedLow;
 }

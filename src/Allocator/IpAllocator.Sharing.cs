@@ -11,57 +11,67 @@ public sealed partial class IpAllocator
     /// </summary>
     private AllocationError? CheckSharing(IpAddress address, LoadBalancerService service, ServiceState? self)
     {
-        if (!_users.TryGetValue(address, out var holder))
+        if (!_users.TryGetValue(address, out var first))
+        {
+            return null;
+        }
+        if (CheckPair(address, service, self, first) is { } error)
+        {
+            return error;
+        }
+        if (_sharers.TryGetValue(address, out var others))
+        {
+            foreach (var other in others)
+            {
+                if (CheckPair(address, service, self, other) is { } otherError)
+                {
+                    return otherError;
+                }
+            }
+        }
+        return null;
+    }
+
+    private AllocationError? CheckPair(IpAddress address, LoadBalancerService service, ServiceState? self, ServiceState holder)
+    {
+        if (ReferenceEquals(holder, self))
         {
             return null;
         }
         var sharingKey = ServiceRequest.SharingKeyOf(service);
-        string? backendKey = null;
-        var backendKnown = false;
-        for (; holder is not null; holder = holder.Next(address.Family))
+        var holderKey = holder.SharingKey;
+        if (holderKey is null || sharingKey is null)
         {
-            if (ReferenceEquals(holder, self))
+            return new AllocationError(AllocationErrorKind.AddressInUse)
             {
-                continue;
-            }
-            if (holder.SharingKey is null || sharingKey is null)
+                Address = address,
+                Holder = holder.Key,
+                Detail = holderKey is null ? "it does not allow sharing" : "this service does not allow sharing",
+            };
+        }
+        if (!string.Equals(holderKey, sharingKey, StringComparison.Ordinal))
+        {
+            return new AllocationError(AllocationErrorKind.SharingKeyMismatch)
             {
-                return new AllocationError(AllocationErrorKind.AddressInUse)
-                {
-                    Address = address,
-                    Holder = holder.Key,
-                    Detail = holder.SharingKey is null ? "it does not allow sharing" : "this service does not allow sharing",
-                };
-            }
-            if (!string.Equals(holder.SharingKey, sharingKey, StringComparison.Ordinal))
+                Address = address,
+                Holder = holder.Key,
+                SharingKey = sharingKey,
+                HolderSharingKey = holderKey,
+            };
+        }
+        if (!_options.AllowSharingAcrossNamespaces && !string.Equals(holder.Key.Namespace, service.Key.Namespace, StringComparison.Ordinal))
+        {
+            return new AllocationError(AllocationErrorKind.SharingAcrossNamespaces) { Address = address, Holder = holder.Key, SharingKey = sharingKey };
+        }
+        if (!string.Equals(ServiceRequest.BackendKeyOf(holder.Service), ServiceRequest.BackendKeyOf(service), StringComparison.Ordinal))
+        {
+            return new AllocationError(AllocationErrorKind.SharingBackendMismatch) { Address = address, Holder = holder.Key };
+        }
+        foreach (var port in service.Ports)
+        {
+            if (holder.Service.Ports.Contains(port))
             {
-                return new AllocationError(AllocationErrorKind.SharingKeyMismatch)
-                {
-                    Address = address,
-                    Holder = holder.Key,
-                    SharingKey = sharingKey,
-                    HolderSharingKey = holder.SharingKey,
-                };
-            }
-            if (!_options.AllowSharingAcrossNamespaces && !string.Equals(holder.Key.Namespace, service.Key.Namespace, StringComparison.Ordinal))
-            {
-                return new AllocationError(AllocationErrorKind.SharingAcrossNamespaces) { Address = address, Holder = holder.Key, SharingKey = sharingKey };
-            }
-            if (!backendKnown)
-            {
-                backendKey = ServiceRequest.BackendKeyOf(service);
-                backendKnown = true;
-            }
-            if (!string.Equals(holder.BackendKey, backendKey, StringComparison.Ordinal))
-            {
-                return new AllocationError(AllocationErrorKind.SharingBackendMismatch) { Address = address, Holder = holder.Key };
-            }
-            foreach (var port in service.Ports)
-            {
-                if (holder.Service.Ports.Contains(port))
-                {
-                    return new AllocationError(AllocationErrorKind.PortConflict) { Address = address, Holder = holder.Key, Port = port };
-                }
+                return new AllocationError(AllocationErrorKind.PortConflict) { Address = address, Holder = holder.Key, Port = port };
             }
         }
         return null;
@@ -106,21 +116,22 @@ public sealed partial class IpAllocator
     /// <summary>Records the Service on each of its addresses; the first user of an address marks it used in its range.</summary>
     private void Attach(ServiceState state)
     {
+        var key = state.SharingKey;
         foreach (var address in state.Addresses)
         {
-            var family = address.Family;
-            if (_users.TryGetValue(address, out var head))
+            if (!_users.TryAdd(address, state))
             {
-                state.SetNext(family, head.Next(family));
-                head.SetNext(family, state);
+                if (!_sharers.TryGetValue(address, out var others))
+                {
+                    _sharers[address] = others = [];
+                }
+                others.Add(state);
             }
             else
             {
-                state.SetNext(family, null);
-                _users.Add(address, state);
                 _pools.Find(address)!.MarkUsed(address.Value);
             }
-            if (state.SharingKey is { } key)
+            if (key is not null)
             {
                 var group = Group(state.Key.Namespace, key);
                 if (!_shared.TryGetValue(group, out var set))
@@ -137,38 +148,34 @@ public sealed partial class IpAllocator
     {
         foreach (var address in state.Addresses)
         {
-            var family = address.Family;
-            var head = _users[address];
-            if (ReferenceEquals(head, state))
+            _sharers.TryGetValue(address, out var others);
+            if (!ReferenceEquals(_users[address], state))
             {
-                if (state.Next(family) is { } next)
-                {
-                    _users[address] = next;
-                }
-                else
-                {
-                    _users.Remove(address);
-                    _pools.Find(address)!.MarkFree(address.Value);
-                    if (state.SharingKey is { } key && _shared.TryGetValue(Group(state.Key.Namespace, key), out var set))
-                    {
-                        set.Remove(address);
-                        if (set.Count == 0)
-                        {
-                            _shared.Remove(Group(state.Key.Namespace, key));
-                        }
-                    }
-                }
+                others!.Remove(state);
+            }
+            else if (others is { Count: > 0 })
+            {
+                _users[address] = others[^1];
+                others.RemoveAt(others.Count - 1);
             }
             else
             {
-                var before = head;
-                while (!ReferenceEquals(before.Next(family), state))
+                _users.Remove(address);
+                _pools.Find(address)!.MarkFree(address.Value);
+                // Everyone on an address has the same key and group, so the group loses it with its last user.
+                if (state.SharingKey is { } key && _shared.TryGetValue(Group(state.Key.Namespace, key), out var set))
                 {
-                    before = before.Next(family)!;
+                    set.Remove(address);
+                    if (set.Count == 0)
+                    {
+                        _shared.Remove(Group(state.Key.Namespace, key));
+                    }
                 }
-                before.SetNext(family, state.Next(family));
             }
-            state.SetNext(family, null);
+            if (others is { Count: 0 })
+            {
+                _sharers.Remove(address);
+            }
         }
     }
 }

@@ -21,8 +21,9 @@ public sealed partial class IpAllocator
     private readonly AllocatorOptions _options;
     private readonly Dictionary<ServiceKey, ServiceState> _services;
 
-    // Head of the chain of Services on each address in use.
+    // The first Service on each address in use; the others, when an address is shared, in _sharers.
     private readonly Dictionary<IpAddress, ServiceState> _users;
+    private readonly Dictionary<IpAddress, List<ServiceState>> _sharers = [];
 
     // Addresses in use under each sharing group (namespace unless sharing across namespaces is on, and key),
     // so a Service with a key finds the addresses it may join without scanning the pool.
@@ -38,6 +39,13 @@ public sealed partial class IpAllocator
     }
 
     public ImmutableArray<AddressPool> Pools => _pools.Pools;
+
+    /// <summary>Sizes the tables for <paramref name="services"/> Services at once (say, the count in the state file before a restore).</summary>
+    public void EnsureCapacity(int services)
+    {
+        _services.EnsureCapacity(services);
+        _users.EnsureCapacity(services);
+    }
 
     /// <summary>Services holding addresses.</summary>
     public int Count => _services.Count;
@@ -67,6 +75,7 @@ public sealed partial class IpAllocator
         }
         _pools = table;
         _users.Clear();
+        _sharers.Clear();
         _shared.Clear();
         var changes = ImmutableArray.CreateBuilder<AllocationResult>();
         var invalid = new List<(ServiceState State, AllocationError Why)>();
@@ -235,16 +244,12 @@ public sealed partial class IpAllocator
     /// <summary>The Service still holds its addresses: take its new ports, labels and keys.</summary>
     private void Update(ServiceState state, LoadBalancerService service, AddressPool pool)
     {
-        var sharingKey = ServiceRequest.SharingKeyOf(service);
-        var regroup = !string.Equals(sharingKey, state.SharingKey, StringComparison.Ordinal)
-            || !string.Equals(service.Key.Namespace, state.Key.Namespace, StringComparison.Ordinal);
+        var regroup = !string.Equals(ServiceRequest.SharingKeyOf(service), state.SharingKey, StringComparison.Ordinal);
         if (regroup)
         {
             Detach(state);
         }
         state.Service = service;
-        state.SharingKey = sharingKey;
-        state.BackendKey = ServiceRequest.BackendKeyOf(service);
         state.Pool = pool.Name;
         if (regroup)
         {

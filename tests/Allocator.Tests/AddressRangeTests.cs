@@ -12,6 +12,7 @@ public sealed class AddressRangeTests
     [InlineData("2001:db8:ffff::/64", "2001:db8:ffff::", "2001:db8:ffff:0:ffff:ffff:ffff:ffff", "18446744073709551616")]
     [InlineData("2001:db8::1-2001:db8::3", "2001:db8::1", "2001:db8::3", "3")]
     [InlineData("0.0.0.0/0", "0.0.0.0", "255.255.255.255", "4294967296")]
+    [InlineData("2001:db8::/32", "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "79228162514264337593543950336")]
     public void Cidrs_and_dash_ranges_parse_to_first_last_and_size(string text, string first, string last, string size)
     {
         var range = AddressRange.Parse(text);
@@ -27,6 +28,9 @@ public sealed class AddressRangeTests
     [InlineData("198.18.0.0", "invalid CIDR \"198.18.0.0\"")]
     [InlineData("1/8", "invalid CIDR \"1/8\"")]
     [InlineData("x-y", "invalid IP range \"x-y\": both ends must be IP addresses")]
+    [InlineData("::/0", "invalid CIDR \"::/0\": IPv6 pools may not include ::ffff:0:0/96, the IPv4-mapped addresses")]
+    [InlineData("::ffff:0:0/100", "invalid CIDR \"::ffff:0:0/100\"")]
+    [InlineData("::1-::1:0:0:0", "invalid IP range \"::1-::1:0:0:0\": IPv6 pools may not include ::ffff:0:0/96, the IPv4-mapped addresses")]
     public void Invalid_ranges_are_rejected_with_the_text_named(string text, string message)
     {
         Assert.False(AddressRange.TryParse(text, out _, out var error));
@@ -40,6 +44,14 @@ public sealed class AddressRangeTests
     [InlineData("")]
     [InlineData("300.1.1.1")]
     public void Address_parsing_is_strict(string text) => Assert.False(IpAddress.TryParse(text, out _));
+
+    [Fact]
+    public void An_IPv4_mapped_IPv6_address_is_read_as_IPv4_as_Go_and_so_MetalLB_read_it()
+    {
+        Assert.Equal(IpAddress.Parse("198.18.0.1"), IpAddress.Parse("::ffff:198.18.0.1"));
+        Assert.Equal(IpFamily.IPv4, IpAddress.Parse("::ffff:c612:1").Family);
+        Assert.Equal(IpFamily.IPv6, IpAddress.Parse("::1").Family);
+    }
 
     [Fact]
     public void IPv4_sorts_before_IPv6_and_numerically_within_a_family()
