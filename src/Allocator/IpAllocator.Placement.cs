@@ -50,8 +50,11 @@ public sealed partial class IpAllocator
             {
                 return new AllocationError(AllocationErrorKind.RequestChanged) { Pool = wanted, Detail = $"pool \"{wanted}\" instead of \"{pool.Name}\"" };
             }
-            var familiesOk = addresses.All(a => r.Families.Contains(a.Family))
-                && (r.PrefersDualStack || addresses.Length == r.Families.Length);
+            var familiesOk = r.PrefersDualStack || addresses.Length == r.Families.Length;
+            foreach (var address in addresses)
+            {
+                familiesOk &= r.Families.Contains(address.Family);
+            }
             if (!familiesOk)
             {
                 return new AllocationError(AllocationErrorKind.RequestChanged) { Detail = $"families {string.Join(",", r.Families)} instead of {string.Join(",", addresses.Select(a => a.Family))}" };
@@ -129,7 +132,7 @@ public sealed partial class IpAllocator
     {
         pool = null;
         addresses = [];
-        var causes = ImmutableArray.CreateBuilder<AllocationError>();
+        ImmutableArray<AllocationError>.Builder? causes = null;
         (AddressPool Pool, IpAddress Address)? primary = null, secondary = null;
         var tried = 0;
         foreach (var candidate in _pools.AutoAssignOrder)
@@ -148,7 +151,7 @@ public sealed partial class IpAllocator
             }
             if (error is not null)
             {
-                causes.Add(error);
+                (causes ??= ImmutableArray.CreateBuilder<AllocationError>()).Add(error);
             }
             foreach (var address in picked)
             {
@@ -177,7 +180,7 @@ public sealed partial class IpAllocator
                     : $"the serviceAllocation of every auto-assigning pool excludes {service.Key}",
             };
         }
-        return causes.Count == 1 ? causes[0] : new AllocationError(AllocationErrorKind.NoAddressAvailable) { Causes = causes.ToImmutable() };
+        return causes!.Count == 1 ? causes[0] : new AllocationError(AllocationErrorKind.NoAddressAvailable) { Causes = causes.ToImmutable() };
     }
 
     /// <summary>
@@ -187,26 +190,27 @@ public sealed partial class IpAllocator
     /// </summary>
     private AllocationError? PickInPool(AddressPool pool, LoadBalancerService service, ServiceRequest request, out ImmutableArray<IpAddress> addresses, bool acceptPartial)
     {
-        var found = ImmutableArray.CreateBuilder<IpAddress>(request.Families.Length);
-        AllocationError? first = null;
-        foreach (var family in request.Families)
+        // Single stack, the common case: one array, no builder.
+        if (request.Families.Length == 1)
         {
-            if (TryPick(pool, family, service, request, out var address, out var error))
-            {
-                found.Add(address);
-            }
-            else
-            {
-                first ??= error;
-            }
+            var found = TryPick(pool, request.Families[0], service, request, out var only, out var error);
+            addresses = found ? [only] : [];
+            return error;
         }
-        found.Sort();
-        addresses = found.Count == found.Capacity ? found.MoveToImmutable() : found.ToImmutable();
-        if (first is null || (acceptPartial && found.Count > 0))
+        var hasFirst = TryPick(pool, request.Families[0], service, request, out var first, out var firstError);
+        var hasSecond = TryPick(pool, request.Families[1], service, request, out var second, out var secondError);
+        addresses = (hasFirst, hasSecond) switch
+        {
+            (true, true) => first < second ? [first, second] : [second, first],
+            (true, false) => [first],
+            (false, true) => [second],
+            _ => [],
+        };
+        if ((hasFirst && hasSecond) || (acceptPartial && (hasFirst || hasSecond)))
         {
             return null;
         }
-        return first;
+        return firstError ?? secondError;
     }
 
     /// <summary>

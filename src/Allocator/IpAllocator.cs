@@ -110,15 +110,14 @@ public sealed partial class IpAllocator
     /// may serve the Service and do not collide with what was restored before. It does not compare with
     /// what the Service requests now: the <see cref="Ensure"/> that follows does, and reports any move.
     /// </summary>
-    public AllocationResult Restore(LoadBalancerService service, IEnumerable<IpAddress> addresses)
+    public AllocationResult Restore(LoadBalancerService service, ImmutableArray<IpAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(addresses);
         if (!IsOurs(service))
         {
             return new AllocationResult(service.Key, AllocationOutcome.NotOurs);
         }
-        var held = addresses.Distinct().OrderBy(a => a).ToImmutableArray();
+        var held = Normalise(addresses);
         if (_services.TryGetValue(service.Key, out var existing))
         {
             var current = existing.Assignment;
@@ -277,6 +276,10 @@ public sealed partial class IpAllocator
         Attach(state);
         return new AllocationResult(state.Key, AllocationOutcome.Extended) { Assignment = state.Assignment, Previous = previous };
     }
+
+    /// <summary>Distinct and in order; a single address (the usual restore) is taken as it comes, without copying.</summary>
+    private static ImmutableArray<IpAddress> Normalise(ImmutableArray<IpAddress> addresses) =>
+        addresses.IsDefault ? [] : addresses.Length == 1 ? addresses : [.. addresses.Distinct().Order()];
 
     private static AllocationResult Failed(ServiceKey service, AllocationError error) =>
         new(service, AllocationOutcome.Failed) { Error = error };

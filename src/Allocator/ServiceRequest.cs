@@ -15,7 +15,9 @@ internal readonly record struct ServiceRequest(
     string? SharingKey,
     string? BackendKey)
 {
+    // Shared, so that reading a single-stack request allocates nothing.
     private static readonly ImmutableArray<IpFamily> V4Only = [IpFamily.IPv4];
+    private static readonly ImmutableArray<IpFamily> V6Only = [IpFamily.IPv6];
 
     /// <summary>Whether a dual-stack Service would like the other family too.</summary>
     public bool PrefersDualStack => Families.Length == 2 && !DualStackRequired;
@@ -30,7 +32,8 @@ internal readonly record struct ServiceRequest(
             error = Invalid("spec.ipFamilies", $"\"{string.Join(",", declared)}\": at most one entry per family");
             return false;
         }
-        ImmutableArray<IpFamily> families = service.IpFamilyPolicy == IpFamilyPolicy.SingleStack ? [declared[0]] : declared;
+        var families = service.IpFamilyPolicy != IpFamilyPolicy.SingleStack ? declared
+            : declared[0] == IpFamily.IPv4 ? V4Only : V6Only;
         if (service.IpFamilyPolicy == IpFamilyPolicy.RequireDualStack && families.Length < 2)
         {
             error = Invalid("spec.ipFamilies", $"\"{string.Join(",", declared)}\": RequireDualStack needs both families");
