@@ -1,0 +1,266 @@
+using System.Collections.Immutable;
+using BgpLb.Allocator.Ranges;
+
+namespace BgpLb.Allocator;
+
+/// <summary>Where a Service's addresses come from: requested addresses, a requested pool, or the pools in order.</summary>
+public sealed partial class IpAllocator
+{
+    /// <summary>
+    /// Whether <paramref name="service"/> may hold <paramref name="addresses"/>: all in one pool that may
+    /// serve it, matching its request when there is one, and sharing legally with everyone else on them.
+    /// </summary>
+    private AllocationError? CheckHolding(
+        LoadBalancerService service, ImmutableArray<IpAddress> addresses, ServiceRequest? request, out AddressPool? pool, ServiceState? self = null)
+    {
+        pool = null;
+        foreach (var address in addresses)
+        {
+            var range = _pools.Find(address);
+            if (range is null)
+            {
+                return new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
+            }
+            if (pool is not null && !ReferenceEquals(pool, range.Pool))
+            {
+                return new AllocationError(AllocationErrorKind.PoolNotEligible)
+                {
+                    Pool = range.Pool.Name,
+                    Address = address,
+                    Detail = $"the service's addresses are in two pools, \"{pool.Name}\" and \"{range.Pool.Name}\"",
+                };
+            }
+            pool = range.Pool;
+        }
+        if (pool is null)
+        {
+            return Invalid("addresses", "none");
+        }
+        if (NotEligible(pool, service) is { } notEligible)
+        {
+            return notEligible;
+        }
+        if (request is { } r)
+        {
+            if (!r.RequestedAddresses.IsEmpty && !SameSet(r.RequestedAddresses, addresses))
+            {
+                return new AllocationError(AllocationErrorKind.RequestChanged) { Detail = $"{string.Join(",", r.RequestedAddresses)} instead of {string.Join(",", addresses)}" };
+            }
+            if (r.RequestedPool is { } wanted && !string.Equals(wanted, pool.Name, StringComparison.Ordinal))
+            {
+                return new AllocationError(AllocationErrorKind.RequestChanged) { Pool = wanted, Detail = $"pool \"{wanted}\" instead of \"{pool.Name}\"" };
+            }
+            var familiesOk = r.PrefersDualStack || addresses.Length == r.Families.Length;
+            foreach (var address in addresses)
+            {
+                familiesOk &= r.Families.Contains(address.Family);
+            }
+            if (!familiesOk)
+            {
+                return new AllocationError(AllocationErrorKind.RequestChanged) { Detail = $"families {string.Join(",", r.Families)} instead of {string.Join(",", addresses.Select(a => a.Family))}" };
+            }
+        }
+        foreach (var address in addresses)
+        {
+            if (CheckSharing(address, service, self) is { } conflict)
+            {
+                return conflict;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Finds addresses for a Service that holds none, and records them.</summary>
+    private bool Place(LoadBalancerService service, ServiceRequest request, out Assignment assignment, out AllocationError? error)
+    {
+        assignment = default;
+        ImmutableArray<IpAddress> addresses;
+        AddressPool? pool;
+        if (!request.RequestedAddresses.IsEmpty)
+        {
+            addresses = [.. request.RequestedAddresses.OrderBy(a => a)];
+            error = CheckRequested(service, request, addresses, out pool);
+        }
+        else if (request.RequestedPool is { } name)
+        {
+            addresses = [];
+            error = !_pools.TryGetPool(name, out pool)
+                ? new AllocationError(AllocationErrorKind.UnknownPool) { Pool = name }
+                : NotEligible(pool, service) ?? PickInPool(pool, service, request, out addresses, acceptPartial: request.PrefersDualStack);
+        }
+        else
+        {
+            error = PickAuto(service, request, out pool, out addresses);
+        }
+        if (error is not null)
+        {
+            return false;
+        }
+        var state = new ServiceState(service, pool!.Name, addresses);
+        _services.Add(service.Key, state);
+        Attach(state);
+        assignment = state.Assignment;
+        return true;
+    }
+
+    private AllocationError? CheckRequested(LoadBalancerService service, ServiceRequest request, ImmutableArray<IpAddress> addresses, out AddressPool? pool)
+    {
+        pool = null;
+        foreach (var address in addresses)
+        {
+            var range = _pools.Find(address);
+            if (range is null)
+            {
+                return new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
+            }
+            if (request.RequestedPool is { } wanted && !string.Equals(wanted, range.Pool.Name, StringComparison.Ordinal))
+            {
+                return _pools.TryGetPool(wanted, out _)
+                    ? new AllocationError(AllocationErrorKind.RequestedPoolMismatch) { Address = address, Pool = wanted, Detail = range.Pool.Name }
+                    : new AllocationError(AllocationErrorKind.UnknownPool) { Pool = wanted };
+            }
+        }
+        return CheckHolding(service, addresses, request, out pool);
+    }
+
+    /// <summary>
+    /// The pools that auto-assign and may serve this Service, in order, and the first that has every family
+    /// it needs. PreferDualStack falls back, as in MetalLB, to the first pool with the primary family, then
+    /// to the first with the other one.
+    /// </summary>
+    private AllocationError? PickAuto(LoadBalancerService service, ServiceRequest request, out AddressPool? pool, out ImmutableArray<IpAddress> addresses)
+    {
+        pool = null;
+        addresses = [];
+        ImmutableArray<AllocationError>.Builder? causes = null;
+        (AddressPool Pool, IpAddress Address)? primary = null, secondary = null;
+        var tried = 0;
+        foreach (var candidate in _pools.AutoAssignOrder)
+        {
+            if (NotEligible(candidate, service) is not null)
+            {
+                continue;
+            }
+            tried++;
+            var error = PickInPool(candidate, service, request, out var picked, acceptPartial: false);
+            if (error is null)
+            {
+                pool = candidate;
+                addresses = picked;
+                return null;
+            }
+            if (error is not null)
+            {
+                (causes ??= ImmutableArray.CreateBuilder<AllocationError>()).Add(error);
+            }
+            foreach (var address in picked)
+            {
+                if (address.Family == request.Families[0])
+                {
+                    primary ??= (candidate, address);
+                }
+                else
+                {
+                    secondary ??= (candidate, address);
+                }
+            }
+        }
+        if ((primary ?? secondary) is { } fallback && request.PrefersDualStack)
+        {
+            pool = fallback.Pool;
+            addresses = [fallback.Address];
+            return null;
+        }
+        if (tried == 0)
+        {
+            return new AllocationError(AllocationErrorKind.NoEligiblePool)
+            {
+                Detail = _pools.AutoAssignOrder.IsEmpty
+                    ? "no pool has autoAssign"
+                    : $"the serviceAllocation of every auto-assigning pool excludes {service.Key}",
+            };
+        }
+        return causes!.Count == 1 ? causes[0] : new AllocationError(AllocationErrorKind.NoAddressAvailable) { Causes = causes.ToImmutable() };
+    }
+
+    /// <summary>
+    /// One address per family the Service needs from <paramref name="pool"/>; what was found is returned even
+    /// when a family was not. With <paramref name="acceptPartial"/> (PreferDualStack in a named pool) one
+    /// family is success enough.
+    /// </summary>
+    private AllocationError? PickInPool(AddressPool pool, LoadBalancerService service, ServiceRequest request, out ImmutableArray<IpAddress> addresses, bool acceptPartial)
+    {
+        // Single stack, the common case: one array, no builder.
+        if (request.Families.Length == 1)
+        {
+            var found = TryPick(pool, request.Families[0], service, request, out var only, out var error);
+            addresses = found ? [only] : [];
+            return error;
+        }
+        var hasFirst = TryPick(pool, request.Families[0], service, request, out var first, out var firstError);
+        var hasSecond = TryPick(pool, request.Families[1], service, request, out var second, out var secondError);
+        addresses = (hasFirst, hasSecond) switch
+        {
+            (true, true) => first < second ? [first, second] : [second, first],
+            (true, false) => [first],
+            (false, true) => [second],
+            _ => [],
+        };
+        if ((hasFirst && hasSecond) || (acceptPartial && (hasFirst || hasSecond)))
+        {
+            return null;
+        }
+        return firstError ?? secondError;
+    }
+
+    /// <summary>
+    /// The lowest address of <paramref name="family"/> in <paramref name="pool"/> that this Service may take:
+    /// the lowest free one, or a lower one already used under the same sharing key that it may join
+    /// (MetalLB walks the pool upwards and takes the first address either free or legally shared).
+    /// </summary>
+    private bool TryPick(AddressPool pool, IpFamily family, LoadBalancerService service, ServiceRequest request, out IpAddress address, out AllocationError? error)
+    {
+        address = default;
+        error = null;
+        var found = false;
+        var hasFamily = false;
+        UInt128 capacity = 0;
+        foreach (var range in _pools.RangesOf(pool.Name))
+        {
+            if (range.Family != family)
+            {
+                continue;
+            }
+            hasFamily = true;
+            capacity = UInt128.MaxValue - capacity < range.Capacity ? UInt128.MaxValue : capacity + range.Capacity;
+            if (!found && range.TryLowestFree(out var free))
+            {
+                address = new IpAddress(family, free);
+                found = true;
+            }
+        }
+        if (request.SharingKey is { } key && _shared.TryGetValue(Group(service.Key.Namespace, key), out var shared))
+        {
+            foreach (var candidate in shared)
+            {
+                if (candidate.Family == family && (!found || candidate < address)
+                    && ReferenceEquals(_pools.Find(candidate)?.Pool, pool) && CheckSharing(candidate, service, null) is null)
+                {
+                    address = candidate;
+                    found = true;
+                }
+            }
+        }
+        if (found)
+        {
+            return true;
+        }
+        error = hasFamily
+            ? new AllocationError(AllocationErrorKind.PoolExhausted) { Pool = pool.Name, Family = family, PoolSize = capacity }
+            : new AllocationError(AllocationErrorKind.FamilyNotAvailable) { Pool = pool.Name, Family = family };
+        return false;
+    }
+
+    private static bool SameSet(ImmutableArray<IpAddress> a, ImmutableArray<IpAddress> b) =>
+        a.Length == b.Length && a.All(b.Contains);
+}

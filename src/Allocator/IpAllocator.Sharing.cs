@@ -1,0 +1,181 @@
+namespace BgpLb.Allocator;
+
+/// <summary>Who is on which address, whether one more may join, and which pools may serve whom.</summary>
+public sealed partial class IpAllocator
+{
+    /// <summary>
+    /// Whether <paramref name="service"/> may use <paramref name="address"/> beside everyone already on it
+    /// (<paramref name="self"/>, its own earlier state, excepted). MetalLB's rules: both carry the same
+    /// allow-shared-ip key, the same backend key (pods, under externalTrafficPolicy Local), and no port and
+    /// protocol twice. Added here: the same namespace unless sharing across namespaces is allowed.
+    /// </summary>
+    private AllocationError? CheckSharing(IpAddress address, LoadBalancerService service, ServiceState? self)
+    {
+        if (!_users.TryGetValue(address, out var first))
+        {
+            return null;
+        }
+        if (CheckPair(address, service, self, first) is { } error)
+        {
+            return error;
+        }
+        if (_sharers.TryGetValue(address, out var others))
+        {
+            foreach (var other in others)
+            {
+                if (CheckPair(address, service, self, other) is { } otherError)
+                {
+                    return otherError;
+                }
+            }
+        }
+        return null;
+    }
+
+    private AllocationError? CheckPair(IpAddress address, LoadBalancerService service, ServiceState? self, ServiceState holder)
+    {
+        if (ReferenceEquals(holder, self))
+        {
+            return null;
+        }
+        var sharingKey = ServiceRequest.SharingKeyOf(service);
+        var holderKey = holder.SharingKey;
+        if (holderKey is null || sharingKey is null)
+        {
+            return new AllocationError(AllocationErrorKind.AddressInUse)
+            {
+                Address = address,
+                Holder = holder.Key,
+                Detail = holderKey is null ? "it does not allow sharing" : "this service does not allow sharing",
+            };
+        }
+        if (!string.Equals(holderKey, sharingKey, StringComparison.Ordinal))
+        {
+            return new AllocationError(AllocationErrorKind.SharingKeyMismatch)
+            {
+                Address = address,
+                Holder = holder.Key,
+                SharingKey = sharingKey,
+                HolderSharingKey = holderKey,
+            };
+        }
+        if (!_options.AllowSharingAcrossNamespaces && !string.Equals(holder.Key.Namespace, service.Key.Namespace, StringComparison.Ordinal))
+        {
+            return new AllocationError(AllocationErrorKind.SharingAcrossNamespaces) { Address = address, Holder = holder.Key, SharingKey = sharingKey };
+        }
+        if (!string.Equals(ServiceRequest.BackendKeyOf(holder.Service), ServiceRequest.BackendKeyOf(service), StringComparison.Ordinal))
+        {
+            return new AllocationError(AllocationErrorKind.SharingBackendMismatch) { Address = address, Holder = holder.Key };
+        }
+        foreach (var port in service.Ports)
+        {
+            if (holder.Service.Ports.Contains(port))
+            {
+                return new AllocationError(AllocationErrorKind.PortConflict) { Address = address, Holder = holder.Key, Port = port };
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Whether the pool's serviceAllocation lets this Service in: its namespace listed or selected (when
+    /// either is given), and its labels selected (when service selectors are given).
+    /// </summary>
+    private static AllocationError? NotEligible(AddressPool pool, LoadBalancerService service)
+    {
+        if (pool.ServiceAllocation is not { } rules)
+        {
+            return null;
+        }
+        var ns = service.Key.Namespace;
+        var namespaceRuled = !rules.Namespaces.IsDefaultOrEmpty || !rules.NamespaceSelectors.IsDefaultOrEmpty;
+        if (namespaceRuled
+            && !rules.Namespaces.Contains(ns, StringComparer.Ordinal)
+            && !rules.NamespaceSelectors.Any(s => s.Matches(service.NamespaceLabels)))
+        {
+            return new AllocationError(AllocationErrorKind.PoolNotEligible)
+            {
+                Pool = pool.Name,
+                Detail = $"namespace \"{ns}\" is neither listed in its serviceAllocation.namespaces nor matched by its namespaceSelectors",
+            };
+        }
+        if (!rules.ServiceSelectors.IsDefaultOrEmpty && !rules.ServiceSelectors.Any(s => s.Matches(service.Labels)))
+        {
+            return new AllocationError(AllocationErrorKind.PoolNotEligible)
+            {
+                Pool = pool.Name,
+                Detail = $"the labels of {service.Key} match none of its serviceSelectors",
+            };
+        }
+        return null;
+    }
+
+    private (string? Namespace, string Key) Group(string ns, string key) =>
+        (_options.AllowSharingAcrossNamespaces ? null : ns, key);
+
+    /// <summary>Records the Service on each of its addresses; the first user of an address marks it used in its range.</summary>
+    private void Attach(ServiceState state)
+    {
+        var key = state.SharingKey;
+        foreach (var address in state.Addresses)
+        {
+            if (!_users.TryAdd(address, state))
+            {
+                if (!_sharers.TryGetValue(address, out var others))
+                {
+                    _sharers[address] = others = [];
+                }
+                others.Add(state);
+            }
+            else
+            {
+                _pools.Find(address)!.MarkUsed(address.Value);
+            }
+            if (key is not null)
+            {
+                var group = Group(state.Key.Namespace, key);
+                if (!_shared.TryGetValue(group, out var set))
+                {
+                    _shared[group] = set = [];
+                }
+                set.Add(address);
+            }
+        }
+    }
+
+    /// <summary>Removes the Service from each of its addresses; the last user leaving frees the address.</summary>
+    private void Detach(ServiceState state)
+    {
+        foreach (var address in state.Addresses)
+        {
+            _sharers.TryGetValue(address, out var others);
+            if (!ReferenceEquals(_users[address], state))
+            {
+                others!.Remove(state);
+            }
+            else if (others is { Count: > 0 })
+            {
+                _users[address] = others[^1];
+                others.RemoveAt(others.Count - 1);
+            }
+            else
+            {
+                _users.Remove(address);
+                _pools.Find(address)!.MarkFree(address.Value);
+                // Everyone on an address has the same key and group, so the group loses it with its last user.
+                if (state.SharingKey is { } key && _shared.TryGetValue(Group(state.Key.Namespace, key), out var set))
+                {
+                    set.Remove(address);
+                    if (set.Count == 0)
+                    {
+                        _shared.Remove(Group(state.Key.Namespace, key));
+                    }
+                }
+            }
+            if (others is { Count: 0 })
+            {
+                _sharers.Remove(address);
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace BgpLb.Allocator;
+
+/// <summary><c>spec.ipFamilyPolicy</c>.</summary>
+public enum IpFamilyPolicy
+{
+    SingleStack,
+    PreferDualStack,
+    RequireDualStack,
+}

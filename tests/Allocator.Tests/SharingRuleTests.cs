@@ -1,0 +1,119 @@
+using Xunit;
+using static BgpLb.Allocator.Tests.Support.Make;
+
+namespace BgpLb.Allocator.Tests;
+
+/// <summary>MetalLB's "IP address sharing": same allow-shared-ip key, no port clash, same pods under Local.</summary>
+public sealed class SharingRuleTests
+{
+    private static IpAllocator Pool24(AllocatorOptions? options = null) => NewAllocator(options ?? new AllocatorOptions(), Pool("p", "198.18.0.0/24"));
+
+    [Fact]
+    public void Same_key_and_different_ports_share_the_requested_address()
+    {
+        var allocator = Pool24();
+        Assert.Equal("198.18.0.9", allocator.Ensure(Svc("dns-tcp").Shared("dns").Ports((53, TransportProtocol.TCP)) with { LoadBalancerIP = "198.18.0.9" }).Ips());
+        Assert.Equal("198.18.0.9", allocator.Ensure(Svc("dns-udp").Shared("dns").Ports((53, TransportProtocol.UDP)) with { LoadBalancerIP = "198.18.0.9" }).Ips());
+    }
+
+    [Theory]
+    [InlineData("metallb.io/allow-shared-ip")]
+    [InlineData("metallb.universe.tf/allow-shared-ip")]
+    public void The_metallb_sharing_annotations_are_honoured(string key)
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").With(key, "k").Tcp(80));
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("b").With(key, "k").Tcp(443)).Ips());
+    }
+
+    [Fact]
+    public void Without_a_requested_address_a_service_joins_the_lowest_address_its_key_may_share()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("other"));
+        allocator.Ensure(Svc("web").Shared("k").Tcp(80));
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("web-tls").Shared("k").Tcp(443)).Ips());
+        Assert.Equal("198.18.0.2", allocator.Ensure(Svc("web-2").Shared("k").Tcp(80)).Ips());
+    }
+
+    [Fact]
+    public void A_port_already_used_on_the_address_names_port_protocol_and_holder()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("k").Tcp(80) with { LoadBalancerIP = "198.18.0.1" });
+        var error = allocator.Ensure(Svc("b").Shared("k").Tcp(8080, 80) with { LoadBalancerIP = "198.18.0.1" }).Error!;
+        Assert.Equal(AllocationErrorKind.PortConflict, error.Kind);
+        Assert.Equal(new ServicePort(80, TransportProtocol.TCP), error.Port);
+        Assert.Equal("port TCP/80 is already in use on 198.18.0.1 by default/a", error.Message);
+    }
+
+    [Fact]
+    public void A_different_key_names_both_keys_and_the_holder()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("blue") with { LoadBalancerIP = "198.18.0.1" });
+        var error = allocator.Ensure(Svc("b").Shared("green") with { LoadBalancerIP = "198.18.0.1" }).Error!;
+        Assert.Equal(AllocationErrorKind.SharingKeyMismatch, error.Kind);
+        Assert.Equal("sharing key \"green\" does not match the sharing key \"blue\" of default/a on 198.18.0.1", error.Message);
+    }
+
+    [Fact]
+    public void A_service_without_a_key_cannot_join_a_shared_address()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("k") with { LoadBalancerIP = "198.18.0.1" });
+        var error = allocator.Ensure(Svc("b") with { LoadBalancerIP = "198.18.0.1" }).Error!;
+        Assert.Equal("address 198.18.0.1 is already in use by default/a, and this service does not allow sharing", error.Message);
+    }
+
+    [Fact]
+    public void Local_traffic_policy_shares_only_with_the_same_pod_selector()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("k").Tcp(80).Local(("app", "web")) with { LoadBalancerIP = "198.18.0.1" });
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("b").Shared("k").Tcp(443).Local(("app", "web")) with { LoadBalancerIP = "198.18.0.1" }).Ips());
+        var error = allocator.Ensure(Svc("c").Shared("k").Tcp(8443).Local(("app", "api")) with { LoadBalancerIP = "198.18.0.1" }).Error!;
+        Assert.Equal(AllocationErrorKind.SharingBackendMismatch, error.Kind);
+        var cluster = allocator.Ensure(Svc("d").Shared("k").Tcp(9000) with { LoadBalancerIP = "198.18.0.1" }).Error!;
+        Assert.Equal(AllocationErrorKind.SharingBackendMismatch, cluster.Kind);
+        Assert.Equal("address 198.18.0.1 is shared with default/a, which selects different pods while one of them has externalTrafficPolicy Local", cluster.Message);
+    }
+
+    [Fact]
+    public void Sharing_across_namespaces_needs_the_option()
+    {
+        var strict = Pool24();
+        strict.Ensure(Svc("a", "x").Shared("k").Tcp(80) with { LoadBalancerIP = "198.18.0.0" });
+        var error = strict.Ensure(Svc("b", "y").Shared("k").Tcp(443) with { LoadBalancerIP = "198.18.0.0" }).Error!;
+        Assert.Equal(AllocationErrorKind.SharingAcrossNamespaces, error.Kind);
+        Assert.Equal("address 198.18.0.0 is used by a/x in another namespace, and sharing across namespaces is not allowed", error.Message);
+        // Nor does auto-allocation put them together.
+        Assert.Equal("198.18.0.1", strict.Ensure(Svc("b", "z").Shared("k").Tcp(443)).Ips());
+
+        var open = Pool24(new AllocatorOptions { AllowSharingAcrossNamespaces = true });
+        open.Ensure(Svc("a", "x").Shared("k").Tcp(80) with { LoadBalancerIP = "198.18.0.0" });
+        Assert.Equal("198.18.0.0", open.Ensure(Svc("b", "y").Shared("k").Tcp(443)).Ips());
+    }
+
+    [Fact]
+    public void A_shared_address_is_free_only_when_its_last_service_leaves()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("k").Tcp(80));
+        allocator.Ensure(Svc("b").Shared("k").Tcp(443));
+        allocator.Release(new ServiceKey("default", "a"));
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("c")).Ips());
+        allocator.Release(new ServiceKey("default", "b"));
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("d")).Ips());
+    }
+
+    [Fact]
+    public void A_lone_holder_may_change_its_key_and_ports_in_place()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("old").Tcp(80));
+        var result = allocator.Ensure(Svc("a").Shared("new").Tcp(81));
+        Assert.Equal(AllocationOutcome.Kept, result.Outcome);
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("b").Shared("new").Tcp(80)).Ips());
+    }
+}

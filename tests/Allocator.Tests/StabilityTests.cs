@@ -1,0 +1,171 @@
+using Xunit;
+using static BgpLb.Allocator.Tests.Support.Make;
+
+namespace BgpLb.Allocator.Tests;
+
+/// <summary>Where BgpLb differs from MetalLB on purpose: nothing moves unless it must, and every move is reported.</summary>
+public sealed class StabilityTests
+{
+    [Fact]
+    public void Restored_assignments_win_over_new_requests_for_the_same_address()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        Assert.Equal(AllocationOutcome.Restored, allocator.Restore(Svc("old"), [Ip("198.18.0.7")]).Outcome);
+        var error = allocator.Ensure(Svc("new") with { LoadBalancerIP = "198.18.0.7" }).Error!;
+        Assert.Equal(new ServiceKey("default", "old"), error.Holder);
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("other")).Ips());
+    }
+
+    [Fact]
+    public void Restore_then_the_same_services_keeps_every_address()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Restore(Svc("a"), [Ip("198.18.0.200")]);
+        allocator.Restore(Svc("b").Shared("k").Tcp(80), [Ip("198.18.0.3")]);
+        allocator.Restore(Svc("c").Shared("k").Tcp(443), [Ip("198.18.0.3")]);
+        Assert.All(new[] { Svc("a"), Svc("b").Shared("k").Tcp(80), Svc("c").Shared("k").Tcp(443) }.Select(allocator.Ensure),
+            r => Assert.Equal(AllocationOutcome.Kept, r.Outcome));
+        Assert.Equal(["198.18.0.200", "198.18.0.3", "198.18.0.3"], allocator.Assignments.Select(a => a.Addresses[0].ToString()));
+    }
+
+    [Fact]
+    public void Restoring_an_address_outside_every_pool_fails_and_names_it()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        var result = allocator.Restore(Svc("a"), [Ip("203.0.113.1")]);
+        Assert.Equal(AllocationOutcome.Failed, result.Outcome);
+        Assert.Equal("\"203.0.113.1\" is not allowed in config: it is in no address pool", result.Error!.Message);
+        Assert.Null(allocator.GetAssignment(new ServiceKey("default", "a")));
+    }
+
+    [Fact]
+    public void Restoring_into_a_pool_that_does_not_select_the_service_fails()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24") with { ServiceAllocation = new ServiceAllocation { Namespaces = ["ops"] } });
+        Assert.Equal(AllocationErrorKind.PoolNotEligible, allocator.Restore(Svc("a"), [Ip("198.18.0.1")]).Error!.Kind);
+    }
+
+    [Fact]
+    public void A_restored_address_that_no_longer_matches_the_request_is_moved_and_reported()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Restore(Svc("a"), [Ip("198.18.0.1")]);
+        var result = allocator.Ensure(Svc("a") with { LoadBalancerIP = "198.18.0.2" });
+        Assert.Equal(AllocationOutcome.Moved, result.Outcome);
+        Assert.Equal("198.18.0.2", result.Ips());
+        Assert.Equal(AllocationErrorKind.RequestChanged, result.Invalidation!.Kind);
+        Assert.Equal("the service now requests 198.18.0.2 instead of 198.18.0.1", result.Invalidation.Message);
+    }
+
+    [Fact]
+    public void An_unrelated_pool_edit_changes_nothing()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Ensure(Svc("a"));
+        allocator.Ensure(Svc("b"));
+        var update = allocator.SetPools([Pool("p", "198.18.0.0/24"), Pool("q", "198.18.9.0/24") with { ServiceAllocation = new ServiceAllocation { Priority = 1 } }]);
+        Assert.True(update.Accepted);
+        Assert.Empty(update.Changes);
+        Assert.Equal(AllocationOutcome.Kept, allocator.Ensure(Svc("a")).Outcome);
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("b")).Ips());
+    }
+
+    [Fact]
+    public void A_shrunk_pool_moves_the_services_outside_it_and_says_why()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/29"));
+        for (var i = 0; i < 6; i++)
+        {
+            allocator.Ensure(Svc("s" + i));
+        }
+        var update = allocator.SetPools([Pool("p", "198.18.0.0/30", "198.18.1.0/30")]);
+        Assert.Equal(["default/s4", "default/s5"], update.Changes.Select(c => c.Service.ToString()));
+        var moved = update.Changes[0];
+        Assert.Equal(AllocationOutcome.Moved, moved.Outcome);
+        Assert.Equal("198.18.1.0", moved.Ips());
+        Assert.Equal("\"198.18.0.4\" is not allowed in config: it is in no address pool", moved.Invalidation!.Message);
+        Assert.Equal("198.18.0.0", allocator.GetAssignment(new ServiceKey("default", "s0"))!.Value.Addresses[0].ToString());
+    }
+
+    [Fact]
+    public void A_shrunk_pool_without_room_leaves_the_service_without_an_address_and_says_what_it_lost()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/30"));
+        allocator.Ensure(Svc("a"));
+        allocator.Ensure(Svc("b"));
+        var update = allocator.SetPools([Pool("p", "198.18.0.0/32")]);
+        var lost = Assert.Single(update.Changes);
+        Assert.Equal(AllocationOutcome.Failed, lost.Outcome);
+        Assert.Equal("198.18.0.1", lost.Previous!.Value.Addresses[0].ToString());
+        Assert.Equal(AllocationErrorKind.AddressNotInAnyPool, lost.Invalidation!.Kind);
+        Assert.Equal(AllocationErrorKind.PoolExhausted, lost.Error!.Kind);
+    }
+
+    [Fact]
+    public void A_renamed_pool_keeps_every_address_and_reports_the_new_pool_name()
+    {
+        var allocator = NewAllocator(Pool("old", "198.18.0.0/24"));
+        allocator.Ensure(Svc("a"));
+        var change = Assert.Single(allocator.SetPools([Pool("new", "198.18.0.0/24")]).Changes);
+        Assert.Equal(AllocationOutcome.Kept, change.Outcome);
+        Assert.Equal(("old", "new"), (change.Previous!.Value.Pool, change.Assignment!.Value.Pool));
+    }
+
+    [Fact]
+    public void Changing_the_requested_pool_moves_the_service_and_says_why()
+    {
+        var allocator = NewAllocator(Pool("a", "198.18.0.0/24"), Pool("b", "198.18.1.0/24"));
+        allocator.Ensure(Svc("x"));
+        var result = allocator.Ensure(Svc("x").InPool("b"));
+        Assert.Equal(AllocationOutcome.Moved, result.Outcome);
+        Assert.Equal("the service now requests pool \"b\" instead of \"a\"", result.Invalidation!.Message);
+    }
+
+    [Fact]
+    public void A_namespace_that_stops_matching_its_pool_is_moved_on_the_next_ensure()
+    {
+        var selector = new LabelSelector { MatchLabels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("tier", "prod") };
+        var allocator = NewAllocator(
+            Pool("prod", "198.18.1.0/24") with { ServiceAllocation = new ServiceAllocation { NamespaceSelectors = [selector] } },
+            Pool("rest", "198.18.0.0/24"));
+        var svc = Svc("shop", "web") with { NamespaceLabels = selector.MatchLabels };
+        Assert.Equal("198.18.1.0", allocator.Ensure(svc).Ips());
+        var result = allocator.Ensure(svc with { NamespaceLabels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty });
+        Assert.Equal(AllocationOutcome.Moved, result.Outcome);
+        Assert.Equal(AllocationErrorKind.PoolNotEligible, result.Invalidation!.Kind);
+        Assert.Equal("198.18.0.0", result.Ips());
+    }
+
+    [Fact]
+    public void A_typo_in_an_annotation_keeps_the_working_address_and_reports_the_typo()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Ensure(Svc("a"));
+        var result = allocator.Ensure(Svc("a").Ips("198.18.0.300"));
+        Assert.Equal(AllocationOutcome.Kept, result.Outcome);
+        Assert.Equal("198.18.0.0", result.Ips());
+        Assert.Equal(AllocationErrorKind.InvalidRequest, result.Error!.Kind);
+    }
+
+    [Fact]
+    public void A_sharing_change_that_now_conflicts_moves_the_service_with_the_conflict_as_reason()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Ensure(Svc("a").Shared("k").Tcp(80));
+        allocator.Ensure(Svc("b").Shared("k").Tcp(443));
+        var result = allocator.Ensure(Svc("b").Shared("k").Tcp(80));
+        Assert.Equal(AllocationOutcome.Moved, result.Outcome);
+        Assert.Equal(AllocationErrorKind.PortConflict, result.Invalidation!.Kind);
+        Assert.Equal("198.18.0.1", result.Ips());
+    }
+
+    [Fact]
+    public void Ensure_twice_with_the_same_service_keeps_it()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        var first = allocator.Ensure(Svc("a"));
+        var second = allocator.Ensure(Svc("a"));
+        Assert.Equal((AllocationOutcome.Assigned, AllocationOutcome.Kept), (first.Outcome, second.Outcome));
+        Assert.Equal(first.Assignment, second.Assignment);
+    }
+}
