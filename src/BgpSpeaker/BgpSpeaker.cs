@@ -4,6 +4,8 @@ using BgpLb.BgpSpeaker.Fsm;
 using BgpLb.BgpSpeaker.Rib;
 using BgpLb.BgpSpeaker.Session;
 using BgpLb.BgpSpeaker.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BgpLb.BgpSpeaker;
 
@@ -26,6 +28,7 @@ public sealed record PeerStatus(
 public sealed class BgpSpeaker : IAsyncDisposable
 {
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
     private readonly Func<Random> _random;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
@@ -33,10 +36,11 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private IReadOnlyCollection<Route> _routes = [];
 
-    public BgpSpeaker(TimeProvider time, Func<Random>? random = null)
+    public BgpSpeaker(TimeProvider time, Func<Random>? random = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
         _random = random ?? (() => new Random());
     }
 
@@ -59,7 +63,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
             {
                 return;
             }
-            created = new Peer(name, options, endpoint, passive, new PeerSession(options, endpoint, _time, _random()));
+            created = new Peer(name, options, endpoint, passive, new PeerSession(options, endpoint, _time, _random(), _loggers.CreateLogger($"BgpLb.BgpSpeaker.Peer.{name}")));
             _peers[name] = created;
         }
         if (old is not null)

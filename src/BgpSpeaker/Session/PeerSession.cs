@@ -7,6 +7,8 @@ using BgpLb.BgpSpeaker.Fsm;
 using Fsm = BgpLb.BgpSpeaker.Fsm;
 using BgpLb.BgpSpeaker.Rib;
 using BgpLb.BgpSpeaker.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Pipelines.Sockets.Unofficial;
 
 namespace BgpLb.BgpSpeaker.Session;
@@ -23,6 +25,7 @@ public sealed class PeerSession : IAsyncDisposable
     private readonly PeerOptions _options;
     private readonly PeerEndpoint _endpoint;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly PeerFsm _fsm;
     private readonly AdjRibOut _rib = new();
     private readonly Channel<object> _inputs = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
@@ -36,7 +39,7 @@ public sealed class PeerSession : IAsyncDisposable
     private UpdateBuilder? _builder;
     private Task? _loop;
 
-    public PeerSession(PeerOptions options, PeerEndpoint endpoint, TimeProvider time, Random random)
+    public PeerSession(PeerOptions options, PeerEndpoint endpoint, TimeProvider time, Random random, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -44,6 +47,7 @@ public sealed class PeerSession : IAsyncDisposable
         _options = options;
         _endpoint = endpoint;
         _time = time;
+        _logger = logger ?? NullLogger.Instance;
         _fsm = new PeerFsm(options, random);
     }
 
@@ -193,6 +197,7 @@ public sealed class PeerSession : IAsyncDisposable
                 break;
             case ConnectFailed failed:
                 LastConnectionError = failed.Reason;
+                Log.ConnectionFailed(_logger, _endpoint.Remote, failed.Reason);
                 await ApplyAsync(new TcpConnectionFails(failed.Reason)).ConfigureAwait(false);
                 break;
             case FramingFailed framing:
@@ -251,6 +256,7 @@ public sealed class PeerSession : IAsyncDisposable
         _published = new Published(_fsm.State, _fsm.Session);
         if (transition.From != transition.To)
         {
+            Log.StateChanged(_logger, _endpoint.Remote, transition.From, transition.To);
             StateChanged?.Invoke(this, transition);
         }
     }
@@ -282,6 +288,8 @@ public sealed class PeerSession : IAsyncDisposable
                 }
                 break;
             case SessionUp up:
+                Log.SessionUp(_logger, _endpoint.Remote, up.Session.PeerAsn, up.Session.HoldTime, up.Session.Families,
+                    up.Session.Codec.FourOctetAsn, up.Session.Codec.MaxMessageLength > BgpHeader.MaxMessageLength);
                 var local = _connection?.Socket.LocalEndPoint as IPEndPoint;
                 var nextHopV4 = local?.Address.AddressFamily == AddressFamily.InterNetwork ? local.Address : null;
                 var nextHopV6 = _endpoint.NextHopV6 ?? (local?.Address.AddressFamily == AddressFamily.InterNetworkV6 ? local.Address : null);
@@ -298,6 +306,9 @@ public sealed class PeerSession : IAsyncDisposable
                 break;
             case SessionDown down:
                 LastDown = down;
+                var received = down.Reason is DownReason.NotificationReceived or DownReason.VersionNotificationReceived;
+                Log.SessionDown(_logger, _endpoint.Remote, down.Reason, received ? "received" : "sent",
+                    down.Notification, down.WasEstablished);
                 _policy = null;
                 _builder = null;
                 _rib.SessionReset();
@@ -307,9 +318,11 @@ public sealed class PeerSession : IAsyncDisposable
                 if (update.Error.IsError)
                 {
                     LastUpdateError = update.Error;
+                    Log.UpdateError(_logger, _endpoint.Remote, update.Error);
                 }
                 break;
             case Deliver { Message: RouteRefreshReceived refresh }:
+                Log.RouteRefresh(_logger, _endpoint.Remote, refresh.Refresh.Family);
                 await AnswerRouteRefreshAsync(refresh.Refresh).ConfigureAwait(false);
                 break;
         }

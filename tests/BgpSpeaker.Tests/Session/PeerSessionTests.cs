@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using BgpLb.BgpSpeaker.Fsm;
 using BgpLb.BgpSpeaker.Session;
+using BgpLb.BgpSpeaker.Tests.Support;
 using BgpLb.BgpSpeaker.Wire;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -63,12 +64,12 @@ public sealed class PeerSessionTests
         }
     }
 
-    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync()
+    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync(CollectingLogger? logger = null)
     {
         var peer = new ScriptedPeer();
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var options = new PeerOptions { LocalAsn = 64512, PeerAsn = PeerAsn.Of(64513), RouterId = 0x7F000001, HoldTime = 9 };
-        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(IPAddress.Loopback, peer.Port)), time, new Random(1));
+        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(IPAddress.Loopback, peer.Port)), time, new Random(1), logger);
         session.Start();
         await peer.AcceptAsync();
         Assert.IsType<OpenMessage>(await peer.ReceiveAsync());
@@ -97,7 +98,8 @@ public sealed class PeerSessionTests
     [Fact]
     public async Task A_silent_peer_is_dropped_with_hold_timer_expired_after_the_hold_time()
     {
-        var (session, peer, time) = await EstablishAsync();
+        var logger = new CollectingLogger();
+        var (session, peer, time) = await EstablishAsync(logger);
         await using (session)
         using (peer)
         {
@@ -109,6 +111,8 @@ public sealed class PeerSessionTests
             Assert.Equal(BgpErrorCode.HoldTimerExpired, notification.Code);
             Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
             Assert.Equal(DownReason.HoldTimerExpired, session.LastDown!.Reason);
+            Assert.Contains(logger.Entries, e => e.Id.Id == 1002 && e.Message.Contains("AS 64513, hold 00:00:09", StringComparison.Ordinal));
+            Assert.Contains(logger.Entries, e => e.Id.Id == 1001 && e.Message.Contains("HoldTimerExpired, sent NOTIFICATION HoldTimerExpired", StringComparison.Ordinal));
         }
     }
 

@@ -1,0 +1,28 @@
+using System.Net;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace BgpLb.BgpSpeaker.Session;
+
+/// <summary>The speaker's log events: ids 1000–1099, one line each, named fields.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "BGP peer {Peer}: {From} -> {To}")]
+    public static partial void StateChanged(ILogger logger, IPEndPoint peer, BgpState from, BgpState to);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "BGP peer {Peer} down: {Reason}, {Direction} {Notification}, was established: {WasEstablished}")]
+    public static partial void SessionDown(ILogger logger, IPEndPoint peer, DownReason reason, string direction, NotificationMessage? notification, bool wasEstablished);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "BGP peer {Peer} established: AS {PeerAsn}, hold {HoldTime}, families {Families}, 4-octet AS {FourOctetAsn}, extended messages {ExtendedMessages}")]
+    public static partial void SessionUp(ILogger logger, IPEndPoint peer, uint peerAsn, TimeSpan holdTime, ValueArray<AfiSafi> families, bool fourOctetAsn, bool extendedMessages);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "BGP peer {Peer} connection failed: {Reason}")]
+    public static partial void ConnectionFailed(ILogger logger, IPEndPoint peer, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "BGP peer {Peer} sent a malformed UPDATE, handled by RFC 7606: {Error}")]
+    public static partial void UpdateError(ILogger logger, IPEndPoint peer, BgpError error);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "BGP peer {Peer} asked for a route refresh of {Family}")]
+    public static partial void RouteRefresh(ILogger logger, IPEndPoint peer, AfiSafi family);
+}
