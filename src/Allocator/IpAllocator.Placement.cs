@@ -9,9 +9,11 @@ public sealed partial class IpAllocator
     /// <summary>
     /// Whether <paramref name="service"/> may hold <paramref name="addresses"/>: all in one pool that may
     /// serve it, matching its request when there is one, and sharing legally with everyone else on them.
+    /// With <paramref name="partial"/>, the addresses may be fewer than the families the request needs (the
+    /// rest is to be picked).
     /// </summary>
     private AllocationError? CheckHolding(
-        LoadBalancerService service, ImmutableArray<IpAddress> addresses, ServiceRequest? request, out AddressPool? pool, ServiceState? self = null)
+        LoadBalancerService service, ImmutableArray<IpAddress> addresses, ServiceRequest? request, out AddressPool? pool, ServiceState? self = null, bool partial = false)
     {
         pool = null;
         foreach (var address in addresses)
@@ -50,7 +52,7 @@ public sealed partial class IpAllocator
             {
                 return new AllocationError(AllocationErrorKind.RequestChanged) { Pool = wanted, Detail = $"pool \"{wanted}\" instead of \"{pool.Name}\"" };
             }
-            var familiesOk = r.PrefersDualStack || addresses.Length == r.Families.Length;
+            var familiesOk = r.PrefersDualStack || partial || addresses.Length == r.Families.Length;
             foreach (var address in addresses)
             {
                 familiesOk &= r.Families.Contains(address.Family);
