@@ -241,12 +241,14 @@ public sealed partial class IpAllocator
                 found = true;
             }
         }
-        if (request.SharingKey is { } key && _shared.TryGetValue(Group(service.Key.Namespace, key), out var shared))
+        if (request.SharingKey is { } key && _shared.TryGetValue(Group(service.Key.Namespace, key), out var buckets))
         {
-            foreach (var candidate in shared)
+            // One test per bucket (range and what its users take), not per shared address: 20,000 Services
+            // under one key on TCP/80 are one bucket that none of them admits.
+            foreach (var bucket in buckets.Values)
             {
-                if (candidate.Family == family && (!found || candidate < address)
-                    && ReferenceEquals(_pools.Find(candidate)?.Pool, pool) && CheckSharing(candidate, service, null) is null)
+                if (bucket.Range.Family == family && ReferenceEquals(bucket.Range.Pool, pool) && bucket.Admits(service)
+                    && bucket.Addresses.Min is var candidate && (!found || candidate < address))
                 {
                     address = candidate;
                     found = true;

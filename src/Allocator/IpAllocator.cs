@@ -26,8 +26,10 @@ public sealed partial class IpAllocator
     private readonly Dictionary<IpAddress, List<ServiceState>> _sharers = [];
 
     // Addresses in use under each sharing group (namespace unless sharing across namespaces is on, and key),
-    // so a Service with a key finds the addresses it may join without scanning the pool.
-    private readonly Dictionary<(string? Namespace, string Key), HashSet<IpAddress>> _shared = [];
+    // bucketed by range and by what their users already take (backend keys, ports), so a Service with a key
+    // tests each bucket once and takes its lowest address instead of checking every shared address.
+    private readonly Dictionary<(string? Namespace, string Key), Dictionary<(PoolRange Range, string Signature), ShareBucket>> _shared = [];
+    private readonly Dictionary<IpAddress, ShareBucket> _bucketOf = [];
 
     private PoolTable _pools = PoolTable.Empty;
 
@@ -77,6 +79,7 @@ public sealed partial class IpAllocator
         _users.Clear();
         _sharers.Clear();
         _shared.Clear();
+        _bucketOf.Clear();
         var changes = ImmutableArray.CreateBuilder<AllocationResult>();
         var invalid = new List<(ServiceState State, AllocationError Why)>();
         // Service order, so which of two Services keeps a contested address never depends on hashing.
@@ -295,7 +298,9 @@ public sealed partial class IpAllocator
     /// <summary>The Service still holds its addresses: take its new ports, labels and keys.</summary>
     private void Update(ServiceState state, LoadBalancerService service, AddressPool pool)
     {
-        var regroup = !string.Equals(ServiceRequest.SharingKeyOf(service), state.SharingKey, StringComparison.Ordinal);
+        // A Service with a key re-attaches even under the same key: its ports or pods decide its addresses' buckets.
+        var regroup = state.SharingKey is not null
+            || !string.Equals(ServiceRequest.SharingKeyOf(service), state.SharingKey, StringComparison.Ordinal);
         if (regroup)
         {
             Detach(state);
