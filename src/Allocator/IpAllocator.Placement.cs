@@ -21,7 +21,7 @@ public sealed partial class IpAllocator
             var range = _pools.Find(address);
             if (range is null)
             {
-                return new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
+                return NotInAnyPool(address);
             }
             if (pool is not null && !ReferenceEquals(pool, range.Pool))
             {
@@ -113,7 +113,7 @@ public sealed partial class IpAllocator
             var range = _pools.Find(address);
             if (range is null)
             {
-                return new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
+                return NotInAnyPool(address);
             }
             if (request.RequestedPool is { } wanted && !string.Equals(wanted, range.Pool.Name, StringComparison.Ordinal))
             {
@@ -264,6 +264,12 @@ public sealed partial class IpAllocator
             : new AllocationError(AllocationErrorKind.FamilyNotAvailable) { Pool = pool.Name, Family = family };
         return false;
     }
+
+    /// <summary>Why <paramref name="address"/> has no range: outside every pool, or excluded by its pool's avoidBuggyIPs.</summary>
+    private AllocationError NotInAnyPool(IpAddress address) =>
+        _pools.FindContaining(address) is { } avoided
+            ? new AllocationError(AllocationErrorKind.AddressAvoided) { Address = address, Pool = avoided.Pool.Name }
+            : new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
 
     private static bool SameSet(ImmutableArray<IpAddress> a, ImmutableArray<IpAddress> b) =>
         a.Length == b.Length && a.All(b.Contains);

@@ -37,11 +37,24 @@ public sealed class PoolRuleTests
     }
 
     [Fact]
-    public void Avoid_buggy_ips_rejects_a_requested_dot_0_as_in_no_pool()
+    public void Avoid_buggy_ips_rejects_a_requested_dot_0_naming_avoid_buggy_ips_and_the_pool()
     {
         var allocator = NewAllocator(Pool("p", "198.18.0.0/24") with { AvoidBuggyIPs = true });
         var result = allocator.Ensure(Svc("a") with { LoadBalancerIP = "198.18.0.0" });
-        Assert.Equal(AllocationErrorKind.AddressNotInAnyPool, result.Error!.Kind);
+        Assert.Equal(AllocationErrorKind.AddressAvoided, result.Error!.Kind);
+        Assert.Equal("p", result.Error.Pool);
+        Assert.Equal("\"198.18.0.0\" is not allowed in config: pool \"p\" has avoidBuggyIPs, which excludes addresses ending in .0 and .255", result.Error.Message);
+    }
+
+    [Fact]
+    public void Turning_on_avoid_buggy_ips_moves_a_dot_255_holder_and_says_avoid_buggy_ips_excluded_it()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Restore(Svc("a"), [Ip("198.18.0.255")]);
+        var change = Assert.Single(allocator.SetPools([Pool("p", "198.18.0.0/24") with { AvoidBuggyIPs = true }]).Changes);
+        Assert.Equal(AllocationOutcome.Moved, change.Outcome);
+        Assert.Equal("198.18.0.1", change.Ips());
+        Assert.Equal(AllocationErrorKind.AddressAvoided, change.Invalidation!.Kind);
     }
 
     [Fact]
