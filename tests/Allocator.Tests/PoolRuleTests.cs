@@ -154,6 +154,18 @@ public sealed class PoolRuleTests
         Assert.Equal("pool \"data\" is not eligible for this service: the labels of default/c match none of its serviceSelectors", error.Message);
     }
 
+    [Fact]
+    public void A_pool_with_namespaces_and_service_selectors_admits_only_services_matching_both()
+    {
+        var selector = new LabelSelector { MatchLabels = ImmutableDictionary<string, string>.Empty.Add("app", "db") };
+        var pool = Pool("data", "198.18.1.0/30") with { ServiceAllocation = new ServiceAllocation { Namespaces = ["team-a"], ServiceSelectors = [selector] } };
+        var allocator = NewAllocator(pool, Pool("rest", "198.18.0.0/30"));
+        Assert.Equal("198.18.1.0", allocator.Ensure(Svc("team-a", "both").Labels(("app", "db"))).Ips());
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("team-b", "labels-only").Labels(("app", "db"))).Ips());
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("team-a", "namespace-only").Labels(("app", "web"))).Ips());
+        Assert.Equal(AllocationErrorKind.PoolNotEligible, allocator.Ensure(Svc("team-b", "named").Labels(("app", "db")).InPool("data")).Error!.Kind);
+    }
+
     [Theory]
     [InlineData(SelectorOperator.In, "x", true)]
     [InlineData(SelectorOperator.In, null, false)]

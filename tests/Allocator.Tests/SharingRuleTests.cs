@@ -17,9 +17,10 @@ public sealed class SharingRuleTests
     }
 
     [Theory]
+    [InlineData("bgplb.io/allow-shared-ip")]
     [InlineData("metallb.io/allow-shared-ip")]
     [InlineData("metallb.universe.tf/allow-shared-ip")]
-    public void The_metallb_sharing_annotations_are_honoured(string key)
+    public void The_sharing_annotation_is_honoured_under_our_and_metallb_prefixes(string key)
     {
         var allocator = Pool24();
         allocator.Ensure(Svc("a").With(key, "k").Tcp(80));
