@@ -50,6 +50,8 @@ public sealed record AllocationError(AllocationErrorKind Kind)
             $"no available IPs: no address pool is eligible ({Detail})",
         AllocationErrorKind.AddressNotInAnyPool =>
             $"\"{Address}\" is not allowed in config: it is in no address pool",
+        AllocationErrorKind.AddressAvoided =>
+            $"\"{Address}\" is not allowed in config: pool \"{Pool}\" has avoidBuggyIPs, which excludes addresses ending in .0 and .255",
         AllocationErrorKind.AddressInUse =>
             $"address {Address} is already in use by {Holder}, and {Detail}",
         AllocationErrorKind.SharingKeyMismatch =>

@@ -53,4 +53,7 @@ public enum AllocationErrorKind
 
     /// <summary>Pools given to <see cref="IpAllocator.SetPools"/> are inconsistent (duplicate name, overlapping ranges).</summary>
     InvalidPools,
+
+    /// <summary>A requested (or restored) address lies in a pool whose avoidBuggyIPs excludes it (.0 or .255).</summary>
+    AddressAvoided,
 }

@@ -9,9 +9,11 @@ public sealed partial class IpAllocator
     /// <summary>
     /// Whether <paramref name="service"/> may hold <paramref name="addresses"/>: all in one pool that may
     /// serve it, matching its request when there is one, and sharing legally with everyone else on them.
+    /// With <paramref name="partial"/>, the addresses may be fewer than the families the request needs (the
+    /// rest is to be picked).
     /// </summary>
     private AllocationError? CheckHolding(
-        LoadBalancerService service, ImmutableArray<IpAddress> addresses, ServiceRequest? request, out AddressPool? pool, ServiceState? self = null)
+        LoadBalancerService service, ImmutableArray<IpAddress> addresses, ServiceRequest? request, out AddressPool? pool, ServiceState? self = null, bool partial = false)
     {
         pool = null;
         foreach (var address in addresses)
@@ -19,7 +21,7 @@ public sealed partial class IpAllocator
             var range = _pools.Find(address);
             if (range is null)
             {
-                return new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
+                return NotInAnyPool(address);
             }
             if (pool is not null && !ReferenceEquals(pool, range.Pool))
             {
@@ -50,7 +52,7 @@ public sealed partial class IpAllocator
             {
                 return new AllocationError(AllocationErrorKind.RequestChanged) { Pool = wanted, Detail = $"pool \"{wanted}\" instead of \"{pool.Name}\"" };
             }
-            var familiesOk = r.PrefersDualStack || addresses.Length == r.Families.Length;
+            var familiesOk = r.PrefersDualStack || partial || addresses.Length == r.Families.Length;
             foreach (var address in addresses)
             {
                 familiesOk &= r.Families.Contains(address.Family);
@@ -111,7 +113,7 @@ public sealed partial class IpAllocator
             var range = _pools.Find(address);
             if (range is null)
             {
-                return new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
+                return NotInAnyPool(address);
             }
             if (request.RequestedPool is { } wanted && !string.Equals(wanted, range.Pool.Name, StringComparison.Ordinal))
             {
@@ -239,12 +241,14 @@ public sealed partial class IpAllocator
                 found = true;
             }
         }
-        if (request.SharingKey is { } key && _shared.TryGetValue(Group(service.Key.Namespace, key), out var shared))
+        if (request.SharingKey is { } key && _shared.TryGetValue(Group(service.Key.Namespace, key), out var buckets))
         {
-            foreach (var candidate in shared)
+            // One test per bucket (range and what its users take), not per shared address: 20,000 Services
+            // under one key on TCP/80 are one bucket that none of them admits.
+            foreach (var bucket in buckets.Values)
             {
-                if (candidate.Family == family && (!found || candidate < address)
-                    && ReferenceEquals(_pools.Find(candidate)?.Pool, pool) && CheckSharing(candidate, service, null) is null)
+                if (bucket.Range.Family == family && ReferenceEquals(bucket.Range.Pool, pool) && bucket.Admits(service)
+                    && bucket.Addresses.Min is var candidate && (!found || candidate < address))
                 {
                     address = candidate;
                     found = true;
@@ -260,6 +264,12 @@ public sealed partial class IpAllocator
             : new AllocationError(AllocationErrorKind.FamilyNotAvailable) { Pool = pool.Name, Family = family };
         return false;
     }
+
+    /// <summary>Why <paramref name="address"/> has no range: outside every pool, or excluded by its pool's avoidBuggyIPs.</summary>
+    private AllocationError NotInAnyPool(IpAddress address) =>
+        _pools.FindContaining(address) is { } avoided
+            ? new AllocationError(AllocationErrorKind.AddressAvoided) { Address = address, Pool = avoided.Pool.Name }
+            : new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
 
     private static bool SameSet(ImmutableArray<IpAddress> a, ImmutableArray<IpAddress> b) =>
         a.Length == b.Length && a.All(b.Contains);

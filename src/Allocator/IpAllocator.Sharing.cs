@@ -1,3 +1,5 @@
+using BgpLb.Allocator.Ranges;
+
 namespace BgpLb.Allocator;
 
 /// <summary>Who is on which address, whether one more may join, and which pools may serve whom.</summary>
@@ -133,12 +135,7 @@ public sealed partial class IpAllocator
             }
             if (key is not null)
             {
-                var group = Group(state.Key.Namespace, key);
-                if (!_shared.TryGetValue(group, out var set))
-                {
-                    _shared[group] = set = [];
-                }
-                set.Add(address);
+                Rebucket(address, Group(state.Key.Namespace, key));
             }
         }
     }
@@ -162,20 +159,84 @@ public sealed partial class IpAllocator
             {
                 _users.Remove(address);
                 _pools.Find(address)!.MarkFree(address.Value);
-                // Everyone on an address has the same key and group, so the group loses it with its last user.
-                if (state.SharingKey is { } key && _shared.TryGetValue(Group(state.Key.Namespace, key), out var set))
-                {
-                    set.Remove(address);
-                    if (set.Count == 0)
-                    {
-                        _shared.Remove(Group(state.Key.Namespace, key));
-                    }
-                }
             }
             if (others is { Count: 0 })
             {
                 _sharers.Remove(address);
             }
+            // Everyone on an address has the same key and group, so the group loses it with its last user.
+            if (state.SharingKey is { } key)
+            {
+                Rebucket(address, Group(state.Key.Namespace, key));
+            }
         }
+    }
+
+    /// <summary>Moves a shared address to the bucket of what its users now take, or out of the group when it has none.</summary>
+    private void Rebucket(IpAddress address, (string? Namespace, string Key) group)
+    {
+        if (_bucketOf.Remove(address, out var old))
+        {
+            old.Addresses.Remove(address);
+            if (old.Addresses.Count == 0 && _shared.TryGetValue(group, out var oldBuckets))
+            {
+                oldBuckets.Remove((old.Range, old.Signature));
+                if (oldBuckets.Count == 0)
+                {
+                    _shared.Remove(group);
+                }
+            }
+        }
+        if (!_users.TryGetValue(address, out var first))
+        {
+            return;
+        }
+        var backends = new SortedSet<string>(StringComparer.Ordinal) { BackendSignature(first.Service) };
+        var ports = new SortedSet<ServicePort>(first.Service.Ports, PortOrder);
+        if (_sharers.TryGetValue(address, out var others))
+        {
+            foreach (var other in others)
+            {
+                backends.Add(BackendSignature(other.Service));
+                ports.UnionWith(other.Service.Ports);
+            }
+        }
+        var range = _pools.Find(address)!;
+        var signature = string.Join("\0", backends) + "\u0001" + string.Join(",", ports);
+        if (!_shared.TryGetValue(group, out var buckets))
+        {
+            _shared[group] = buckets = [];
+        }
+        if (!buckets.TryGetValue((range, signature), out var bucket))
+        {
+            buckets[(range, signature)] = bucket = new ShareBucket(range, signature, backends.Count == 1 ? backends.Min : null, [.. ports]);
+        }
+        bucket.Addresses.Add(address);
+        _bucketOf[address] = bucket;
+    }
+
+    // Null (externalTrafficPolicy Cluster) and "" (Local, empty selector) are different backends.
+    private static string BackendSignature(LoadBalancerService service) =>
+        ServiceRequest.BackendKeyOf(service) is { } key ? "L" + key : "C";
+
+    private static readonly Comparer<ServicePort> PortOrder =
+        Comparer<ServicePort>.Create((a, b) => a.Protocol != b.Protocol ? a.Protocol.CompareTo(b.Protocol) : a.Port.CompareTo(b.Port));
+
+    /// <summary>
+    /// Shared addresses of one range whose users together take the same ports and pods: one more Service may
+    /// join any of them exactly when it may join one, so the lowest is the only candidate.
+    /// </summary>
+    private sealed class ShareBucket(PoolRange range, string signature, string? backend, HashSet<ServicePort> ports)
+    {
+        public PoolRange Range { get; } = range;
+
+        public string Signature { get; } = signature;
+
+        public SortedSet<IpAddress> Addresses { get; } = [];
+
+        /// <summary>MetalLB's rules against every user at once: the same pods (or all Cluster), no port twice.</summary>
+        public bool Admits(LoadBalancerService service) =>
+            backend is not null && string.Equals(backend, BackendSignature(service), StringComparison.Ordinal)
+            && !service.Ports.Any(ports.Contains);
     }
 }

@@ -26,8 +26,10 @@ public sealed partial class IpAllocator
     private readonly Dictionary<IpAddress, List<ServiceState>> _sharers = [];
 
     // Addresses in use under each sharing group (namespace unless sharing across namespaces is on, and key),
-    // so a Service with a key finds the addresses it may join without scanning the pool.
-    private readonly Dictionary<(string? Namespace, string Key), HashSet<IpAddress>> _shared = [];
+    // bucketed by range and by what their users already take (backend keys, ports), so a Service with a key
+    // tests each bucket once and takes its lowest address instead of checking every shared address.
+    private readonly Dictionary<(string? Namespace, string Key), Dictionary<(PoolRange Range, string Signature), ShareBucket>> _shared = [];
+    private readonly Dictionary<IpAddress, ShareBucket> _bucketOf = [];
 
     private PoolTable _pools = PoolTable.Empty;
 
@@ -77,6 +79,7 @@ public sealed partial class IpAllocator
         _users.Clear();
         _sharers.Clear();
         _shared.Clear();
+        _bucketOf.Clear();
         var changes = ImmutableArray.CreateBuilder<AllocationResult>();
         var invalid = new List<(ServiceState State, AllocationError Why)>();
         // Service order, so which of two Services keeps a contested address never depends on hashing.
@@ -235,15 +238,69 @@ public sealed partial class IpAllocator
         {
             return Failed(old.Key, unreadable!) with { Previous = previous, Invalidation = why };
         }
+        if (Salvage(old, request, why) is { } salvaged)
+        {
+            return salvaged;
+        }
         return Place(old.Service, request, out var assignment, out var error)
             ? new AllocationResult(old.Key, AllocationOutcome.Moved) { Assignment = assignment, Previous = previous, Invalidation = why }
             : Failed(old.Key, error!) with { Previous = previous, Invalidation = why };
     }
 
+    /// <summary>
+    /// A dual-stack holding of which one address is still valid (its range left, or the Service went single
+    /// stack): keep that address and re-place only the other family, in the same pool, so a working VIP never
+    /// moves because its sibling did. Null when neither address may stay on its own.
+    /// </summary>
+    private AllocationResult? Salvage(ServiceState old, ServiceRequest request, AllocationError why)
+    {
+        // Requested addresses are re-checked whole: one of two requested addresses changing is a new request.
+        if (old.Addresses.Length != 2 || !request.RequestedAddresses.IsEmpty)
+        {
+            return null;
+        }
+        var previous = old.Assignment;
+        // The primary family first: if both could stay alone, the one the Service lists first is kept.
+        foreach (var kept in old.Addresses.OrderBy(a => a.Family == request.Families[0] ? 0 : 1))
+        {
+            if (!request.Families.Contains(kept.Family)
+                || CheckHolding(old.Service, [kept], request, out var pool, partial: true) is not null)
+            {
+                continue;
+            }
+            var state = new ServiceState(old.Service, pool!.Name, [kept]);
+            _services.Add(state.Key, state);
+            Attach(state);
+            if (request.Families.Length == 1)
+            {
+                return new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment, Previous = previous, Invalidation = why };
+            }
+            var missing = request.Families.First(f => f != kept.Family);
+            if (TryPick(pool, missing, state.Service, request, out var added, out _))
+            {
+                Detach(state);
+                state.Addresses = kept < added ? [kept, added] : [added, kept];
+                Attach(state);
+                return new AllocationResult(state.Key, AllocationOutcome.Moved) { Assignment = state.Assignment, Previous = previous, Invalidation = why };
+            }
+            if (request.PrefersDualStack)
+            {
+                return new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment, Previous = previous, Invalidation = why };
+            }
+            // RequireDualStack and the pool has no address of the other family: the whole Service must move.
+            Detach(state);
+            _services.Remove(state.Key);
+            return null;
+        }
+        return null;
+    }
+
     /// <summary>The Service still holds its addresses: take its new ports, labels and keys.</summary>
     private void Update(ServiceState state, LoadBalancerService service, AddressPool pool)
     {
-        var regroup = !string.Equals(ServiceRequest.SharingKeyOf(service), state.SharingKey, StringComparison.Ordinal);
+        // A Service with a key re-attaches even under the same key: its ports or pods decide its addresses' buckets.
+        var regroup = state.SharingKey is not null
+            || !string.Equals(ServiceRequest.SharingKeyOf(service), state.SharingKey, StringComparison.Ordinal);
         if (regroup)
         {
             Detach(state);

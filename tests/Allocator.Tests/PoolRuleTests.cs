@@ -37,11 +37,24 @@ public sealed class PoolRuleTests
     }
 
     [Fact]
-    public void Avoid_buggy_ips_rejects_a_requested_dot_0_as_in_no_pool()
+    public void Avoid_buggy_ips_rejects_a_requested_dot_0_naming_avoid_buggy_ips_and_the_pool()
     {
         var allocator = NewAllocator(Pool("p", "198.18.0.0/24") with { AvoidBuggyIPs = true });
         var result = allocator.Ensure(Svc("a") with { LoadBalancerIP = "198.18.0.0" });
-        Assert.Equal(AllocationErrorKind.AddressNotInAnyPool, result.Error!.Kind);
+        Assert.Equal(AllocationErrorKind.AddressAvoided, result.Error!.Kind);
+        Assert.Equal("p", result.Error.Pool);
+        Assert.Equal("\"198.18.0.0\" is not allowed in config: pool \"p\" has avoidBuggyIPs, which excludes addresses ending in .0 and .255", result.Error.Message);
+    }
+
+    [Fact]
+    public void Turning_on_avoid_buggy_ips_moves_a_dot_255_holder_and_says_avoid_buggy_ips_excluded_it()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Restore(Svc("a"), [Ip("198.18.0.255")]);
+        var change = Assert.Single(allocator.SetPools([Pool("p", "198.18.0.0/24") with { AvoidBuggyIPs = true }]).Changes);
+        Assert.Equal(AllocationOutcome.Moved, change.Outcome);
+        Assert.Equal("198.18.0.1", change.Ips());
+        Assert.Equal(AllocationErrorKind.AddressAvoided, change.Invalidation!.Kind);
     }
 
     [Fact]
@@ -139,6 +152,18 @@ public sealed class PoolRuleTests
         Assert.Equal("198.18.0.0", allocator.Ensure(Svc("b").Labels(("app", "web"))).Ips());
         var error = allocator.Ensure(Svc("c").Labels(("app", "web")).InPool("data")).Error!;
         Assert.Equal("pool \"data\" is not eligible for this service: the labels of default/c match none of its serviceSelectors", error.Message);
+    }
+
+    [Fact]
+    public void A_pool_with_namespaces_and_service_selectors_admits_only_services_matching_both()
+    {
+        var selector = new LabelSelector { MatchLabels = ImmutableDictionary<string, string>.Empty.Add("app", "db") };
+        var pool = Pool("data", "198.18.1.0/30") with { ServiceAllocation = new ServiceAllocation { Namespaces = ["team-a"], ServiceSelectors = [selector] } };
+        var allocator = NewAllocator(pool, Pool("rest", "198.18.0.0/30"));
+        Assert.Equal("198.18.1.0", allocator.Ensure(Svc("team-a", "both").Labels(("app", "db"))).Ips());
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("team-b", "labels-only").Labels(("app", "db"))).Ips());
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("team-a", "namespace-only").Labels(("app", "web"))).Ips());
+        Assert.Equal(AllocationErrorKind.PoolNotEligible, allocator.Ensure(Svc("team-b", "named").Labels(("app", "db")).InPool("data")).Error!.Kind);
     }
 
     [Theory]

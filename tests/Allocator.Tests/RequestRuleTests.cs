@@ -25,6 +25,14 @@ public sealed class RequestRuleTests
         Assert.Equal("198.18.0.7", TwoPools().Ensure(Svc("x").With(key, "198.18.0.7")).Ips());
     }
 
+    [Theory]
+    [InlineData("metallb.io/address-pool")]
+    [InlineData("metallb.universe.tf/address-pool")]
+    public void The_metallb_address_pool_annotation_alone_picks_the_pool(string key)
+    {
+        Assert.Equal("198.18.1.0", TwoPools().Ensure(Svc("x").With(key, "b")).Ips());
+    }
+
     [Fact]
     public void Our_prefix_wins_over_metallb_when_both_are_set()
     {

@@ -17,9 +17,10 @@ public sealed class SharingRuleTests
     }
 
     [Theory]
+    [InlineData("bgplb.io/allow-shared-ip")]
     [InlineData("metallb.io/allow-shared-ip")]
     [InlineData("metallb.universe.tf/allow-shared-ip")]
-    public void The_metallb_sharing_annotations_are_honoured(string key)
+    public void The_sharing_annotation_is_honoured_under_our_and_metallb_prefixes(string key)
     {
         var allocator = Pool24();
         allocator.Ensure(Svc("a").With(key, "k").Tcp(80));
@@ -115,5 +116,30 @@ public sealed class SharingRuleTests
         var result = allocator.Ensure(Svc("a").Shared("new").Tcp(81));
         Assert.Equal(AllocationOutcome.Kept, result.Outcome);
         Assert.Equal("198.18.0.0", allocator.Ensure(Svc("b").Shared("new").Tcp(80)).Ips());
+    }
+
+    [Fact]
+    public void Twenty_thousand_services_under_one_key_on_the_same_port_each_get_their_own_address()
+    {
+        var allocator = NewAllocator(Pool("p", "10.0.0.0/8"));
+        for (var i = 0; i < 20_000; i++)
+        {
+            var result = allocator.Ensure(Svc("s" + i).Shared("web").Tcp(80));
+            Assert.Equal(AllocationOutcome.Assigned, result.Outcome);
+            Assert.Equal(new IpAddress(IpFamily.IPv4, Ip("10.0.0.0").Value + (uint)i), result.Assignment!.Value.Addresses[0]);
+        }
+        Assert.Equal("10.0.0.0", allocator.Ensure(Svc("tls").Shared("web").Tcp(443)).Ips());
+        Assert.Equal("10.0.78.32", allocator.Ensure(Svc("last").Shared("web").Tcp(80)).Ips());
+    }
+
+    [Fact]
+    public void A_service_that_frees_a_port_on_a_shared_address_lets_another_join_it()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        allocator.Ensure(Svc("a").Shared("k").Tcp(80));
+        allocator.Ensure(Svc("b").Shared("k").Tcp(443));
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("c").Shared("k").Tcp(80)).Ips());
+        Assert.Equal(AllocationOutcome.Kept, allocator.Ensure(Svc("a").Shared("k").Tcp(8080)).Outcome);
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("d").Shared("k").Tcp(80)).Ips());
     }
 }

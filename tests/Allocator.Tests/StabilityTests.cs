@@ -168,4 +168,42 @@ public sealed class StabilityTests
         Assert.Equal((AllocationOutcome.Assigned, AllocationOutcome.Kept), (first.Outcome, second.Outcome));
         Assert.Equal(first.Assignment, second.Assignment);
     }
+
+    [Fact]
+    public void Removing_the_ipv6_range_of_a_dual_stack_service_keeps_its_ipv4_address()
+    {
+        var allocator = NewAllocator(Pool("p", "10.0.0.0/29", "2001:db8::/126"));
+        var svc = Svc("a").Dual(IpFamilyPolicy.PreferDualStack, IpFamily.IPv4, IpFamily.IPv6);
+        Assert.Equal(AllocationOutcome.Restored, allocator.Restore(svc, [Ip("10.0.0.1"), Ip("2001:db8::")]).Outcome);
+        var change = Assert.Single(allocator.SetPools([Pool("p", "10.0.0.0/29")]).Changes);
+        Assert.Equal(AllocationOutcome.Kept, change.Outcome);
+        Assert.Equal("10.0.0.1", change.Ips());
+        Assert.Equal("10.0.0.1,2001:db8::", string.Join(",", change.Previous!.Value.Addresses));
+        Assert.Equal(AllocationErrorKind.AddressNotInAnyPool, change.Invalidation!.Kind);
+        Assert.Equal(AllocationOutcome.Kept, allocator.Ensure(svc).Outcome);
+    }
+
+    [Fact]
+    public void A_dual_stack_service_turning_single_stack_keeps_the_address_of_its_family()
+    {
+        var allocator = NewAllocator(Pool("p", "10.0.0.0/29", "2001:db8::/126"));
+        var svc = Svc("a").Dual(IpFamilyPolicy.PreferDualStack, IpFamily.IPv4, IpFamily.IPv6);
+        allocator.Restore(svc, [Ip("10.0.0.1"), Ip("2001:db8::")]);
+        var result = allocator.Ensure(Svc("a").Dual(IpFamilyPolicy.SingleStack, IpFamily.IPv4));
+        Assert.Equal(AllocationOutcome.Kept, result.Outcome);
+        Assert.Equal("10.0.0.1", result.Ips());
+        Assert.Equal(AllocationErrorKind.RequestChanged, result.Invalidation!.Kind);
+        Assert.Equal("10.0.0.0", allocator.Ensure(Svc("b")).Ips());
+    }
+
+    [Fact]
+    public void A_require_dual_stack_service_whose_ipv6_range_changes_keeps_ipv4_and_gets_a_new_ipv6()
+    {
+        var allocator = NewAllocator(Pool("p", "10.0.0.0/29", "2001:db8::/126"));
+        var svc = Svc("a").Dual(IpFamilyPolicy.RequireDualStack, IpFamily.IPv4, IpFamily.IPv6);
+        allocator.Restore(svc, [Ip("10.0.0.1"), Ip("2001:db8::")]);
+        var change = Assert.Single(allocator.SetPools([Pool("p", "10.0.0.0/29", "2001:db8:1::/126")]).Changes);
+        Assert.Equal(AllocationOutcome.Moved, change.Outcome);
+        Assert.Equal("10.0.0.1,2001:db8:1::", change.Ips());
+    }
 }

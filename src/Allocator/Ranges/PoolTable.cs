@@ -46,7 +46,11 @@ internal sealed class PoolTable
         _byPool.TryGetValue(pool, out var ranges) ? ranges : [];
 
     /// <summary>The range holding <paramref name="address"/> as a usable address (avoidBuggyIPs excludes .0 and .255).</summary>
-    public PoolRange? Find(IpAddress address)
+    public PoolRange? Find(IpAddress address) =>
+        FindContaining(address) is { } r && r.IsUsable(address.Value) ? r : null;
+
+    /// <summary>The range spanning <paramref name="address"/>, usable or not: says which pool's avoidBuggyIPs excluded it.</summary>
+    public PoolRange? FindContaining(IpAddress address)
     {
         int lo = 0, hi = _byAddress.Length - 1;
         while (lo <= hi)
@@ -56,7 +60,7 @@ internal sealed class PoolTable
             var c = r.Family != address.Family ? r.Family.CompareTo(address.Family) : r.First.CompareTo(address.Value);
             if (c <= 0 && r.Family == address.Family && r.Last >= address.Value)
             {
-                return r.IsUsable(address.Value) ? r : null;
+                return r;
             }
             if (c <= 0)
             {
