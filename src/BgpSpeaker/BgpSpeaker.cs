@@ -76,6 +76,10 @@ public sealed class BgpSpeaker : IAsyncDisposable
         created.Session.Start(passive);
         foreach (var (listener, _) in ListenersSnapshot())
         {
+            if (old is not null)
+            {
+                ClearListenerKey(listener, old.Endpoint);
+            }
             SetListenerKey(listener, endpoint);
         }
     }
@@ -96,6 +100,10 @@ public sealed class BgpSpeaker : IAsyncDisposable
         var subcode = communication is null ? CeaseSubcode.PeerDeconfigured : CeaseSubcode.AdministrativeShutdown;
         await peer.Session.StopAsync(subcode, communication, cancellationToken).ConfigureAwait(false);
         await peer.Session.DisposeAsync().ConfigureAwait(false);
+        foreach (var (listener, _) in ListenersSnapshot())
+        {
+            ClearListenerKey(listener, peer.Endpoint);
+        }
     }
 
     /// <summary>The routes every peer should hold; each peer receives only what changed for it.</summary>
@@ -164,6 +172,15 @@ public sealed class BgpSpeaker : IAsyncDisposable
         if (endpoint.Password is { Length: > 0 } password && endpoint.Remote.AddressFamily == listener.AddressFamily)
         {
             TcpMd5.Set(listener, endpoint.Remote.Address, password);
+        }
+    }
+
+    /// <summary>A removed or re-keyed peer's key must not keep guarding its address (RFC 2385: an empty key deletes it).</summary>
+    private static void ClearListenerKey(Socket listener, PeerEndpoint endpoint)
+    {
+        if (endpoint.Password is { Length: > 0 } && endpoint.Remote.AddressFamily == listener.AddressFamily)
+        {
+            TcpMd5.Set(listener, endpoint.Remote.Address, "");
         }
     }
 

@@ -8,7 +8,6 @@ public enum DownReason : byte
     AutomaticStop,
     HoldTimerExpired,
     ConnectionFailed,
-    ConnectRetryTimerExpired,
     NotificationReceived,
     VersionNotificationReceived,
     MessageHeaderError,

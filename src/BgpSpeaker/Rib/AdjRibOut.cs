@@ -102,10 +102,7 @@ public sealed class AdjRibOut
             }
         }
         _dirty.Clear();
-        // Sorted so that the wire order does not depend on hash order (stable captures and tests).
-        withdrawals.Sort((a, b) => a.Prefix.CompareTo(b.Prefix));
-        announcements.Sort((a, b) => a.Key.Prefix.CompareTo(b.Key.Prefix));
-        return builder.Write(output, withdrawals, announcements);
+        return Send(output, builder, withdrawals, announcements);
     }
 
     /// <summary>
@@ -134,6 +131,12 @@ public sealed class AdjRibOut
                 _advertised[nlri] = attributes;
             }
         }
+        return Send(output, builder, withdrawals, announcements);
+    }
+
+    /// <summary>Sorted first, so that the wire order does not depend on hash order (stable captures and tests).</summary>
+    private static int Send(IBufferWriter<byte> output, UpdateBuilder builder, List<Nlri> withdrawals, List<KeyValuePair<Nlri, PathAttributes>> announcements)
+    {
         withdrawals.Sort((a, b) => a.Prefix.CompareTo(b.Prefix));
         announcements.Sort((a, b) => a.Key.Prefix.CompareTo(b.Key.Prefix));
         return builder.Write(output, withdrawals, announcements);

@@ -78,9 +78,17 @@ public sealed class ExportPolicy
         {
             return shared;
         }
+        // The cache only serves grouping; attribute sets of past plans must not pile up for the
+        // session's whole life, and the RIB compares by value, so forgetting them is harmless.
+        if (_interned.Count >= MaxInterned)
+        {
+            _interned.Clear();
+        }
         _interned.Add(attributes, attributes);
         return attributes;
     }
+
+    private const int MaxInterned = 4096;
 
     /// <summary>RFC 4271 §5.1.5 leaves the value to policy; 100 is what BIRD, FRR and GoBGP assume.</summary>
     public const uint DefaultLocalPref = 100;

@@ -6,7 +6,7 @@ namespace BgpLb.BgpSpeaker.Session;
 /// <summary>Where a peer is and which of our addresses face it.</summary>
 public sealed record PeerEndpoint(IPEndPoint Remote)
 {
-    /// <summary>RFC 4271 §8.2.1.2 says nothing of ports; 179 is the IANA port.</summary>
+    /// <summary>The IANA port for BGP (RFC 4271 §8.2.1).</summary>
     public const int BgpPort = 179;
 
     /// <summary>Source address to bind before connecting (MetalLB's <c>sourceAddress</c>); null: the kernel picks.</summary>

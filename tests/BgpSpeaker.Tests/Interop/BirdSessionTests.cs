@@ -15,8 +15,8 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 [Trait("Category", "Interop")]
 public sealed class BirdSessionTests(ITestOutputHelper output)
 {
-    private const uint OurAsn = 4200000001;
-    private const uint BirdAsn = 64512;
+    private const uint OurAsn = InteropScenario.OurAsn;
+    private const uint BirdAsn = InteropScenario.PeerAsnNumber;
 
     private static string BirdConfig(string dir, string? password = null, bool passive = true) => $$"""
         router id {{NetnsLab.PeerV4}};
@@ -37,7 +37,7 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
     [Fact]
     public async Task Routes_announced_to_bird_arrive_with_their_attributes_and_leave_on_withdraw_and_shutdown()
     {
-        Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "BIRD 2 is not installed: run ./test.sh as root, it installs bird2");
+        InteropScenario.RequireBinaries("bird2", "bird", "birdc");
         using var lab = new NetnsLab("bird");
         var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
         File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir));
@@ -45,21 +45,8 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
         lab.Ns($"bird -c {dir}/bird.conf -s {socket} -P {dir}/bird.pid");
         string Birdc(string command) => NetnsLab.Run($"birdc -s {socket} {command}").Output;
 
-        var routes = Enumerable.Range(1, 10).Select(i => new Route(IpPrefix.Parse($"198.18.0.{i}/32"))
-        {
-            MultiExitDisc = 100,
-            Communities = new[] { Community.Of(65000, 100), Community.NoExport },
-            LargeCommunities = new[] { new LargeCommunity(OurAsn, 1, 2) },
-        }).Concat(Enumerable.Range(1, 10).Select(i => new Route(IpPrefix.Parse($"2001:db8:ffff::{i:x}/128")) { MultiExitDisc = 100 })).ToList();
-
-        var options = new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(BirdAsn), RouterId = 0xC0000202, HoldTime = 90 };
-        var endpoint = new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort))
-        {
-            LocalAddress = IPAddress.Parse(NetnsLab.HostV4),
-            NextHopV6 = IPAddress.Parse(NetnsLab.HostV6),
-            SocketFactory = lab.CreateSocket,
-        };
-        await using var session = new PeerSession(options, endpoint, TimeProvider.System, new Random(1));
+        var routes = InteropScenario.Routes();
+        await using var session = InteropScenario.Session(lab);
         session.SetRoutes(routes);
         session.Start();
         try
@@ -89,8 +76,8 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
             Assert.DoesNotContain("198.18.0.1/32", Birdc("show route protocol bgplb"), StringComparison.Ordinal);
 
             // Our administrative shutdown reaches BIRD with its RFC 9003 message.
-            await session.StopAsync("bgplb maintenance", new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-            Assert.True(NetnsLab.WaitUntil(() => Birdc("show protocols all bgplb").Contains("bgplb maintenance", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            await session.StopAsync(InteropScenario.ShutdownMessage, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            Assert.True(NetnsLab.WaitUntil(() => Birdc("show protocols all bgplb").Contains(InteropScenario.ShutdownMessage, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
                 Birdc("show protocols all bgplb"));
             Assert.Equal(BgpState.Idle, session.State);
             Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("0 of 0 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
@@ -105,7 +92,7 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
     [Fact]
     public async Task Tcp_md5_with_the_right_password_establishes_and_with_a_wrong_one_fails_clearly()
     {
-        Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "BIRD 2 is not installed: run ./test.sh as root, it installs bird2");
+        InteropScenario.RequireBinaries("bird2", "bird", "birdc");
         using var lab = new NetnsLab("birdmd5");
         var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
         File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, "s3cret-key"));
@@ -143,7 +130,7 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
     [Fact]
     public async Task Bird_connecting_to_our_listener_reaches_the_passive_peer_and_sees_its_removal()
     {
-        Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "BIRD 2 is not installed: run ./test.sh as root, it installs bird2");
+        InteropScenario.RequireBinaries("bird2", "bird", "birdc");
         using var lab = new NetnsLab("birdpas");
         var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
         File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, passive: false));
