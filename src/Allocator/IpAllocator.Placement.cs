@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using BgpLb.Allocator.Ranges;
+using BgpLb.Allocator.Sharing;
 
 namespace BgpLb.Allocator;
 
@@ -241,16 +241,18 @@ public sealed partial class IpAllocator
                 found = true;
             }
         }
-        if (request.SharingKey is { } key && _shared.TryGetValue(Group(service.Key.Namespace, key), out var buckets))
+        if (request.SharingKey is { } key)
         {
-            // One test per bucket (range and what its users take), not per shared address: 20,000 Services
-            // under one key on TCP/80 are one bucket that none of them admits.
-            foreach (var bucket in buckets.Values)
+            // Only shelves this Service could join (its key, namespace and pods) in the pool's ranges of the family.
+            var ns = GroupNamespace(service.Key.Namespace);
+            foreach (var range in _pools.RangesOf(pool.Name))
             {
-                if (bucket.Range.Family == family && ReferenceEquals(bucket.Range.Pool, pool) && bucket.Admits(service)
-                    && bucket.Addresses.Min is var candidate && (!found || candidate < address))
+                if (range.Family == family
+                    && _shelves.TryGetValue(new ShelfKey(ns, key, request.BackendKey, range), out var shelf)
+                    && shelf.LowestFreeFor(service.Ports) is { } shared
+                    && (!found || shared.Address < address))
                 {
-                    address = candidate;
+                    address = shared.Address;
                     found = true;
                 }
             }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using BgpLb.Allocator.Ranges;
+using BgpLb.Allocator.Sharing;
 
 namespace BgpLb.Allocator;
 
@@ -21,15 +22,13 @@ public sealed partial class IpAllocator
     private readonly AllocatorOptions _options;
     private readonly Dictionary<ServiceKey, ServiceState> _services;
 
-    // The first Service on each address in use; the others, when an address is shared, in _sharers.
+    // Addresses in use by a Service without a sharing key (so by it alone).
     private readonly Dictionary<IpAddress, ServiceState> _users;
-    private readonly Dictionary<IpAddress, List<ServiceState>> _sharers = [];
 
-    // Addresses in use under each sharing group (namespace unless sharing across namespaces is on, and key),
-    // bucketed by range and by what their users already take (backend keys, ports), so a Service with a key
-    // tests each bucket once and takes its lowest address instead of checking every shared address.
-    private readonly Dictionary<(string? Namespace, string Key), Dictionary<(PoolRange Range, string Signature), ShareBucket>> _shared = [];
-    private readonly Dictionary<IpAddress, ShareBucket> _bucketOf = [];
+    // Addresses in use under a sharing key, and the shelves that index them by what a newcomer must match
+    // (key, namespace, pods, range), so that a Service with a key looks only where it could join.
+    private readonly Dictionary<IpAddress, SharedAddress> _shared = [];
+    private readonly Dictionary<ShelfKey, ShareShelf> _shelves = [];
 
     private PoolTable _pools = PoolTable.Empty;
 
@@ -77,9 +76,8 @@ public sealed partial class IpAllocator
         }
         _pools = table;
         _users.Clear();
-        _sharers.Clear();
         _shared.Clear();
-        _bucketOf.Clear();
+        _shelves.Clear();
         var changes = ImmutableArray.CreateBuilder<AllocationResult>();
         var invalid = new List<(ServiceState State, AllocationError Why)>();
         // Service order, so which of two Services keeps a contested address never depends on hashing.

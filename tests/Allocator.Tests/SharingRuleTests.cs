@@ -142,4 +142,65 @@ public sealed class SharingRuleTests
         Assert.Equal(AllocationOutcome.Kept, allocator.Ensure(Svc("a").Shared("k").Tcp(8080)).Outcome);
         Assert.Equal("198.18.0.0", allocator.Ensure(Svc("d").Shared("k").Tcp(80)).Ips());
     }
+
+    [Fact]
+    public void Services_on_distinct_ports_all_join_one_address_and_a_taken_port_names_its_holder()
+    {
+        var allocator = Pool24();
+        for (var port = 1; port <= 2_000; port++)
+        {
+            Assert.Equal("198.18.0.0", allocator.Ensure(Svc("s" + port).Shared("k").Tcp(port)).Ips());
+        }
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("again").Shared("k").Tcp(700)).Ips());
+        var error = allocator.Ensure(Svc("asks").Shared("k").Tcp(2_001, 1_234) with { LoadBalancerIP = "198.18.0.0" }).Error!;
+        Assert.Equal("port TCP/1234 is already in use on 198.18.0.0 by default/s1234", error.Message);
+        // The holder named for a key mismatch is the first holder in Service order, whoever came first.
+        var mismatch = allocator.Ensure(Svc("other").Shared("x") with { LoadBalancerIP = "198.18.0.0" }).Error!;
+        Assert.Equal(new ServiceKey("default", "s1"), mismatch.Holder);
+    }
+
+    [Fact]
+    public void A_holder_leaving_one_address_of_many_holders_frees_exactly_its_ports()
+    {
+        var allocator = Pool24();
+        allocator.Ensure(Svc("a").Shared("k").Tcp(80, 81));
+        allocator.Ensure(Svc("b").Shared("k").Tcp(443));
+        allocator.Ensure(Svc("c").Shared("k").Ports((53, TransportProtocol.UDP)));
+        allocator.Release(new ServiceKey("default", "a"));
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("d").Shared("k").Tcp(81)).Ips());
+        Assert.Equal("198.18.0.1", allocator.Ensure(Svc("e").Shared("k").Tcp(443)).Ips());
+        // The address stays taken while anyone holds it, and is free again after the last one leaves.
+        foreach (var name in new[] { "b", "c", "d" })
+        {
+            Assert.Equal("198.18.0.2", allocator.Ensure(Svc("plain-" + name)).Ips());
+            allocator.Release(new ServiceKey("default", "plain-" + name));
+            allocator.Release(new ServiceKey("default", name));
+        }
+        Assert.Equal("198.18.0.0", allocator.Ensure(Svc("plain")).Ips());
+    }
+
+    [Fact]
+    public void Addresses_whose_holders_take_the_same_ports_in_another_order_are_equally_joinable()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.3-198.18.0.9"));
+        allocator.Ensure(Svc("a1").Shared("k").Tcp(80) with { LoadBalancerIP = "198.18.0.4" });
+        allocator.Ensure(Svc("a2").Shared("k").Tcp(443) with { LoadBalancerIP = "198.18.0.4" });
+        allocator.Ensure(Svc("b1").Shared("k").Tcp(443) with { LoadBalancerIP = "198.18.0.3" });
+        allocator.Ensure(Svc("b2").Shared("k").Tcp(80) with { LoadBalancerIP = "198.18.0.3" });
+        // Both take TCP/80 and TCP/443: a newcomer on TCP/8080 joins the lower one, the next the other one.
+        Assert.Equal("198.18.0.3", allocator.Ensure(Svc("c").Shared("k").Tcp(8080)).Ips());
+        Assert.Equal("198.18.0.4", allocator.Ensure(Svc("d").Shared("k").Tcp(8080)).Ips());
+        Assert.Equal("198.18.0.5", allocator.Ensure(Svc("e").Shared("k").Tcp(8080)).Ips());
+    }
+
+    [Fact]
+    public void Services_under_one_key_with_different_pods_under_local_each_get_their_own_address()
+    {
+        var allocator = Pool24();
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(IpAddress.V4((uint)Ip("198.18.0.0").Value + (uint)i), allocator.Ensure(Svc("s" + i).Shared("k").Tcp(80 + i).Local(("app", "a" + i))).Assignment!.Value.Addresses[0]);
+        }
+        Assert.Equal("198.18.0.7", allocator.Ensure(Svc("again").Shared("k").Tcp(1).Local(("app", "a7"))).Ips());
+    }
 }
