@@ -6,72 +6,6 @@ namespace BgpLb.Allocator;
 /// <summary>Where a Service's addresses come from: requested addresses, a requested pool, or the pools in order.</summary>
 public sealed partial class IpAllocator
 {
-    /// <summary>
-    /// Whether <paramref name="service"/> may hold <paramref name="addresses"/>: all in one pool that may
-    /// serve it, matching its request when there is one, and sharing legally with everyone else on them.
-    /// With <paramref name="partial"/>, the addresses may be fewer than the families the request needs (the
-    /// rest is to be picked).
-    /// </summary>
-    private AllocationError? CheckHolding(
-        LoadBalancerService service, ImmutableArray<IpAddress> addresses, ServiceRequest? request, out AddressPool? pool, ServiceState? self = null, bool partial = false)
-    {
-        pool = null;
-        foreach (var address in addresses)
-        {
-            var range = _pools.Find(address);
-            if (range is null)
-            {
-                return NotInAnyPool(address);
-            }
-            if (pool is not null && !ReferenceEquals(pool, range.Pool))
-            {
-                return new AllocationError(AllocationErrorKind.PoolNotEligible)
-                {
-                    Pool = range.Pool.Name,
-                    Address = address,
-                    Detail = $"the service's addresses are in two pools, \"{pool.Name}\" and \"{range.Pool.Name}\"",
-                };
-            }
-            pool = range.Pool;
-        }
-        if (pool is null)
-        {
-            return Invalid("addresses", "none");
-        }
-        if (NotEligible(pool, service) is { } notEligible)
-        {
-            return notEligible;
-        }
-        if (request is { } r)
-        {
-            if (!r.RequestedAddresses.IsEmpty && !SameSet(r.RequestedAddresses, addresses))
-            {
-                return new AllocationError(AllocationErrorKind.RequestChanged) { Detail = $"{string.Join(",", r.RequestedAddresses)} instead of {string.Join(",", addresses)}" };
-            }
-            if (r.RequestedPool is { } wanted && !string.Equals(wanted, pool.Name, StringComparison.Ordinal))
-            {
-                return new AllocationError(AllocationErrorKind.RequestChanged) { Pool = wanted, Detail = $"pool \"{wanted}\" instead of \"{pool.Name}\"" };
-            }
-            var familiesOk = r.PrefersDualStack || partial || addresses.Length == r.Families.Length;
-            foreach (var address in addresses)
-            {
-                familiesOk &= r.Families.Contains(address.Family);
-            }
-            if (!familiesOk)
-            {
-                return new AllocationError(AllocationErrorKind.RequestChanged) { Detail = $"families {string.Join(",", r.Families)} instead of {string.Join(",", addresses.Select(a => a.Family))}" };
-            }
-        }
-        foreach (var address in addresses)
-        {
-            if (CheckSharing(address, service, self) is { } conflict)
-            {
-                return conflict;
-            }
-        }
-        return null;
-    }
-
     /// <summary>Finds addresses for a Service that holds none, and records them.</summary>
     private bool Place(LoadBalancerService service, ServiceRequest request, out Assignment assignment, out AllocationError? error)
     {
@@ -122,7 +56,9 @@ public sealed partial class IpAllocator
                     : new AllocationError(AllocationErrorKind.UnknownPool) { Pool = wanted };
             }
         }
-        return CheckHolding(service, addresses, request, out pool);
+        var holding = Check(service, addresses, request, self: null);
+        pool = holding.Pool;
+        return holding.Lost.IsEmpty ? null : holding.Lost[0];
     }
 
     /// <summary>
@@ -273,6 +209,4 @@ public sealed partial class IpAllocator
             ? new AllocationError(AllocationErrorKind.AddressAvoided) { Address = address, Pool = avoided.Pool.Name }
             : new AllocationError(AllocationErrorKind.AddressNotInAnyPool) { Address = address };
 
-    private static bool SameSet(ImmutableArray<IpAddress> a, ImmutableArray<IpAddress> b) =>
-        a.Length == b.Length && a.All(b.Contains);
 }

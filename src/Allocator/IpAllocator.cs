@@ -64,9 +64,10 @@ public sealed partial class IpAllocator
 
     /// <summary>
     /// Replaces the pools. Inconsistent pools (duplicate names, overlapping ranges) are rejected whole and
-    /// the old ones stay. Otherwise every assignment still inside a pool that may serve its Service stays
-    /// (even if the pool was renamed or reordered); each other Service is moved or left without an address,
-    /// and the result says which and why.
+    /// the old ones stay. Otherwise every address still inside a pool that may serve its Service stays
+    /// (even if the pool was renamed or reordered), each address on its own: a dual-stack Service whose IPv6
+    /// range left keeps its IPv4 address. Every Service that lost an address is in the result, with each
+    /// lost address and why (<see cref="AllocationResult.Invalidations"/>), and what it holds now.
     /// </summary>
     public PoolUpdate SetPools(IEnumerable<AddressPool> pools)
     {
@@ -79,37 +80,45 @@ public sealed partial class IpAllocator
         _shared.Clear();
         _shelves.Clear();
         var changes = ImmutableArray.CreateBuilder<AllocationResult>();
-        var invalid = new List<(ServiceState State, AllocationError Why)>();
-        // Service order, so which of two Services keeps a contested address never depends on hashing.
+        var invalid = new List<(ServiceState State, Assignment Previous, ImmutableArray<AllocationError> Lost, bool KeptSome)>();
+        // Service order, so which of two Services keeps a contested address never depends on hashing. What
+        // stays is attached before anyone lost is re-placed, so a re-placement never takes a kept address.
         foreach (var state in _services.Values.OrderBy(s => s.Key).ToList())
         {
             var hasRequest = ServiceRequest.TryRead(state.Service, out var request, out _);
-            var why = CheckHolding(state.Service, state.Addresses, hasRequest ? request : null, out var pool);
-            if (why is not null)
+            var holding = Check(state.Service, state.Addresses, hasRequest ? request : null, self: null);
+            var previous = state.Assignment;
+            if (holding.Kept.IsEmpty)
             {
-                invalid.Add((state, why));
+                _services.Remove(state.Key);
+                invalid.Add((state, previous, holding.Lost, false));
                 continue;
             }
-            var before = state.Assignment;
-            state.Pool = pool!.Name;
+            state.Pool = holding.Pool!.Name;
+            state.Addresses = holding.Kept;
             Attach(state);
-            if (!string.Equals(before.Pool, state.Pool, StringComparison.Ordinal))
+            if (!holding.Lost.IsEmpty)
             {
-                changes.Add(new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment, Previous = before });
+                invalid.Add((state, previous, holding.Lost, true));
+            }
+            else if (!string.Equals(previous.Pool, state.Pool, StringComparison.Ordinal))
+            {
+                changes.Add(new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment, Previous = previous });
             }
         }
-        foreach (var (state, why) in invalid)
+        foreach (var (state, previous, lost, keptSome) in invalid)
         {
-            _services.Remove(state.Key);
-            changes.Add(Replace(state, why));
+            changes.Add(keptSome ? CompleteAfterEdit(state, previous, lost) : Replace(state, previous, lost));
         }
         return new PoolUpdate(null, changes.ToImmutable());
     }
 
     /// <summary>
-    /// Takes back an assignment from before a restart, as long as the addresses are still in one pool that
-    /// may serve the Service and do not collide with what was restored before. It does not compare with
-    /// what the Service requests now: the <see cref="Ensure"/> that follows does, and reports any move.
+    /// Takes back an assignment from before a restart: each address that is still in a pool that may serve
+    /// the Service (both in one pool) and does not collide with what was restored before. It does not compare
+    /// with what the Service requests now: the <see cref="Ensure"/> that follows does, and reports any move.
+    /// An address that cannot come back is named in <see cref="AllocationResult.Invalidations"/>; the others
+    /// are restored all the same.
     /// </summary>
     public AllocationResult Restore(LoadBalancerService service, ImmutableArray<IpAddress> addresses)
     {
@@ -134,21 +143,26 @@ public sealed partial class IpAllocator
         {
             return Failed(service.Key, Invalid("restore", $"\"{string.Join(",", held)}\": one or two addresses, at most one per family"));
         }
-        var why = CheckHolding(service, held, null, out var pool);
-        if (why is not null)
+        var holding = Check(service, held, null, self: null);
+        if (holding.Kept.IsEmpty)
         {
-            return Failed(service.Key, why);
+            return Failed(service.Key, holding.Lost[0]) with { Invalidations = holding.Lost };
         }
-        var state = new ServiceState(service, pool!.Name, held);
+        var state = new ServiceState(service, holding.Pool!.Name, holding.Kept);
         _services.Add(service.Key, state);
         Attach(state);
-        return new AllocationResult(service.Key, AllocationOutcome.Restored) { Assignment = state.Assignment };
+        var restored = new AllocationResult(service.Key, AllocationOutcome.Restored) { Assignment = state.Assignment };
+        return holding.Lost.IsEmpty
+            ? restored
+            : restored with { Previous = state.Assignment with { Addresses = held }, Invalidations = holding.Lost };
     }
 
     /// <summary>
-    /// Brings one Service to what it asks for. What it holds and may still hold, it keeps; if that became
-    /// invalid (request changed, pool shrank, sharing now conflicts) it is moved and the result says why;
-    /// if it holds nothing, it gets the lowest free address of the first pool that can serve it.
+    /// Brings one Service to what it asks for. What it holds and may still hold, it keeps, address by address;
+    /// an address that became invalid (request changed, pool shrank, sharing now conflicts) is given up and
+    /// the result names it and says why; a family it lacks is added from the pool it holds from (or the
+    /// address it requests); if it holds nothing, it gets the lowest free address of the first pool that can
+    /// serve it.
     /// </summary>
     public AllocationResult Ensure(LoadBalancerService service)
     {
@@ -171,18 +185,24 @@ public sealed partial class IpAllocator
                 ? new AllocationResult(service.Key, AllocationOutcome.Assigned) { Assignment = assignment }
                 : Failed(service.Key, error!);
         }
-        var why = CheckHolding(service, state.Addresses, request, out var pool, state);
-        if (why is not null)
+        var holding = Check(service, state.Addresses, request, state);
+        var previous = state.Assignment;
+        if (holding.Lost.IsEmpty)
         {
-            Detach(state);
-            _services.Remove(service.Key);
-            state.Service = service;
-            return Replace(state, why);
+            Update(state, service, holding.Pool!);
+            return Complete(state, request, holding.Pool!, previous, []);
         }
-        Update(state, service, pool!);
-        return request.PrefersDualStack && state.Addresses.Length == 1 && request.RequestedAddresses.IsEmpty
-            ? Extend(state, request)
-            : new AllocationResult(service.Key, AllocationOutcome.Kept) { Assignment = state.Assignment };
+        Detach(state);
+        state.Service = service;
+        if (holding.Kept.IsEmpty)
+        {
+            _services.Remove(service.Key);
+            return Replace(state, previous, holding.Lost);
+        }
+        state.Pool = holding.Pool!.Name;
+        state.Addresses = holding.Kept;
+        Attach(state);
+        return Complete(state, request, holding.Pool, previous, holding.Lost);
     }
 
     /// <summary>Gives back whatever the Service holds (it was deleted, or stopped being a LoadBalancer).</summary>
@@ -228,71 +248,6 @@ public sealed partial class IpAllocator
             ? _options.IsDefaultClass
             : string.Equals(service.LoadBalancerClass, _options.LoadBalancerClass, StringComparison.Ordinal);
 
-    /// <summary>The Service lost its addresses for <paramref name="why"/>: place it afresh and report the move or the loss.</summary>
-    private AllocationResult Replace(ServiceState old, AllocationError why)
-    {
-        var previous = old.Assignment;
-        if (!ServiceRequest.TryRead(old.Service, out var request, out var unreadable))
-        {
-            return Failed(old.Key, unreadable!) with { Previous = previous, Invalidation = why };
-        }
-        if (Salvage(old, request, why) is { } salvaged)
-        {
-            return salvaged;
-        }
-        return Place(old.Service, request, out var assignment, out var error)
-            ? new AllocationResult(old.Key, AllocationOutcome.Moved) { Assignment = assignment, Previous = previous, Invalidation = why }
-            : Failed(old.Key, error!) with { Previous = previous, Invalidation = why };
-    }
-
-    /// <summary>
-    /// A dual-stack holding of which one address is still valid (its range left, or the Service went single
-    /// stack): keep that address and re-place only the other family, in the same pool, so a working VIP never
-    /// moves because its sibling did. Null when neither address may stay on its own.
-    /// </summary>
-    private AllocationResult? Salvage(ServiceState old, ServiceRequest request, AllocationError why)
-    {
-        // Requested addresses are re-checked whole: one of two requested addresses changing is a new request.
-        if (old.Addresses.Length != 2 || !request.RequestedAddresses.IsEmpty)
-        {
-            return null;
-        }
-        var previous = old.Assignment;
-        // The primary family first: if both could stay alone, the one the Service lists first is kept.
-        foreach (var kept in old.Addresses.OrderBy(a => a.Family == request.Families[0] ? 0 : 1))
-        {
-            if (!request.Families.Contains(kept.Family)
-                || CheckHolding(old.Service, [kept], request, out var pool, partial: true) is not null)
-            {
-                continue;
-            }
-            var state = new ServiceState(old.Service, pool!.Name, [kept]);
-            _services.Add(state.Key, state);
-            Attach(state);
-            if (request.Families.Length == 1)
-            {
-                return new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment, Previous = previous, Invalidation = why };
-            }
-            var missing = request.Families.First(f => f != kept.Family);
-            if (TryPick(pool, missing, state.Service, request, out var added, out _))
-            {
-                Detach(state);
-                state.Addresses = kept < added ? [kept, added] : [added, kept];
-                Attach(state);
-                return new AllocationResult(state.Key, AllocationOutcome.Moved) { Assignment = state.Assignment, Previous = previous, Invalidation = why };
-            }
-            if (request.PrefersDualStack)
-            {
-                return new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment, Previous = previous, Invalidation = why };
-            }
-            // RequireDualStack and the pool has no address of the other family: the whole Service must move.
-            Detach(state);
-            _services.Remove(state.Key);
-            return null;
-        }
-        return null;
-    }
-
     /// <summary>The Service still holds its addresses: take its new ports, labels and keys.</summary>
     private void Update(ServiceState state, LoadBalancerService service, AddressPool pool)
     {
@@ -309,27 +264,6 @@ public sealed partial class IpAllocator
         {
             Attach(state);
         }
-    }
-
-    /// <summary>PreferDualStack with one address: add the other family from the same pool if it has one free.</summary>
-    private AllocationResult Extend(ServiceState state, ServiceRequest request)
-    {
-        var missing = request.Families.First(f => f != state.Addresses[0].Family);
-        var kept = new AllocationResult(state.Key, AllocationOutcome.Kept) { Assignment = state.Assignment };
-        if (!_pools.TryGetPool(state.Pool, out var pool))
-        {
-            return kept;
-        }
-        if (!TryPick(pool, missing, state.Service, request, out var added, out var error))
-        {
-            // Not a failure: the Service has what it needs; the reason is there for the curious.
-            return kept with { Error = error };
-        }
-        var previous = state.Assignment;
-        Detach(state);
-        state.Addresses = [.. state.Addresses.Add(added).OrderBy(a => a)];
-        Attach(state);
-        return new AllocationResult(state.Key, AllocationOutcome.Extended) { Assignment = state.Assignment, Previous = previous };
     }
 
     /// <summary>Distinct and in order; a single address (the usual restore) is taken as it comes, without copying.</summary>

@@ -206,4 +206,124 @@ public sealed class StabilityTests
         Assert.Equal(AllocationOutcome.Moved, change.Outcome);
         Assert.Equal("10.0.0.1,2001:db8:1::", change.Ips());
     }
+
+    private static readonly LoadBalancerService DualRequested =
+        Svc("a").Ips("198.18.0.5,2001:db8::5").Dual(IpFamilyPolicy.RequireDualStack, IpFamily.IPv4, IpFamily.IPv6);
+
+    [Fact]
+    public void A_requested_dual_stack_service_whose_ipv6_address_leaves_the_pool_keeps_its_ipv4_address_and_says_which_family_was_lost()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"));
+        Assert.Equal("198.18.0.5,2001:db8::5", allocator.Ensure(DualRequested).Ips());
+        var change = Assert.Single(allocator.SetPools([Pool("p", "198.18.0.0/24", "2001:db8:1::/120")]).Changes);
+        Assert.Equal(AllocationOutcome.Kept, change.Outcome);
+        Assert.Equal("198.18.0.5", change.Ips());
+        Assert.Equal("198.18.0.5,2001:db8::5", string.Join(",", change.Previous!.Value.Addresses));
+        var lost = Assert.Single(change.Invalidations);
+        Assert.Equal((Ip("2001:db8::5"), IpFamily.IPv6, AllocationErrorKind.AddressNotInAnyPool), (lost.Address, lost.Family, lost.Kind));
+        // Why the IPv6 address cannot be had again, in the same words as for a new Service.
+        Assert.Equal("\"2001:db8::5\" is not allowed in config: it is in no address pool", change.Error!.Message);
+
+        // Seen again, nothing more is lost and nothing moves; the missing family is still reported.
+        var again = allocator.Ensure(DualRequested);
+        Assert.Equal((AllocationOutcome.Kept, "198.18.0.5"), (again.Outcome, again.Ips()));
+        Assert.Empty(again.Invalidations);
+        Assert.Null(again.Previous);
+        Assert.Equal(AllocationErrorKind.AddressNotInAnyPool, again.Error!.Kind);
+
+        // When the address is back in a pool, the Service gets it back beside the one it kept.
+        allocator.SetPools([Pool("p", "198.18.0.0/24", "2001:db8::/120")]);
+        var whole = allocator.Ensure(DualRequested);
+        Assert.Equal((AllocationOutcome.Extended, "198.18.0.5,2001:db8::5"), (whole.Outcome, whole.Ips()));
+        Assert.Null(whole.Error);
+    }
+
+    [Fact]
+    public void Changing_only_the_requested_ipv6_address_moves_only_the_ipv6_address()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"));
+        allocator.Ensure(DualRequested);
+        var result = allocator.Ensure(DualRequested.Ips("198.18.0.5,2001:db8::9"));
+        Assert.Equal(AllocationOutcome.Moved, result.Outcome);
+        Assert.Equal("198.18.0.5,2001:db8::9", result.Ips());
+        var lost = Assert.Single(result.Invalidations);
+        Assert.Equal((Ip("2001:db8::5"), IpFamily.IPv6), (lost.Address, lost.Family));
+        Assert.Equal("the service now requests 2001:db8::9 instead of 2001:db8::5", lost.Message);
+        // The old IPv6 address is free again, the IPv4 one is not.
+        Assert.Equal("2001:db8::5", allocator.Ensure(Svc("b") with { LoadBalancerIP = "2001:db8::5", IpFamilies = [IpFamily.IPv6] }).Ips());
+        Assert.Equal(AllocationErrorKind.AddressInUse, allocator.Ensure(Svc("c") with { LoadBalancerIP = "198.18.0.5" }).Error!.Kind);
+    }
+
+    [Fact]
+    public void A_requested_ipv6_address_held_by_another_service_keeps_the_ipv4_address_and_names_the_holder()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"));
+        allocator.Ensure(Svc("holder") with { LoadBalancerIP = "2001:db8::9", IpFamilies = [IpFamily.IPv6] });
+        allocator.Ensure(DualRequested);
+        var result = allocator.Ensure(DualRequested.Ips("198.18.0.5,2001:db8::9"));
+        Assert.Equal(AllocationOutcome.Kept, result.Outcome);
+        Assert.Equal("198.18.0.5", result.Ips());
+        Assert.Equal(Ip("2001:db8::5"), Assert.Single(result.Invalidations).Address);
+        Assert.Equal("address 2001:db8::9 is already in use by default/holder, and it does not allow sharing", result.Error!.Message);
+        Assert.Equal(IpFamily.IPv6, result.Error.Family);
+    }
+
+    [Fact]
+    public void Requesting_one_family_fewer_keeps_the_other_and_names_the_dropped_address()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"));
+        var both = Svc("a").Ips("198.18.0.5,2001:db8::5").Dual(IpFamilyPolicy.PreferDualStack, IpFamily.IPv4, IpFamily.IPv6);
+        allocator.Ensure(both);
+        var result = allocator.Ensure(both.Ips("198.18.0.5"));
+        Assert.Equal((AllocationOutcome.Kept, "198.18.0.5"), (result.Outcome, result.Ips()));
+        Assert.Equal("the service now requests 198.18.0.5, without 2001:db8::5", Assert.Single(result.Invalidations).Message);
+        Assert.Null(result.Error);
+    }
+
+    [Fact]
+    public void A_requested_dual_stack_service_losing_both_addresses_names_each_with_its_family()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"));
+        allocator.Ensure(DualRequested);
+        var change = Assert.Single(allocator.SetPools([Pool("p", "198.18.1.0/24", "2001:db8:1::/120")]).Changes);
+        Assert.Equal(AllocationOutcome.Failed, change.Outcome);
+        Assert.Equal(["198.18.0.5 IPv4", "2001:db8::5 IPv6"], change.Invalidations.Select(e => $"{e.Address} {e.Family}"));
+        Assert.Equal(AllocationErrorKind.AddressNotInAnyPool, change.Error!.Kind);
+    }
+
+    [Fact]
+    public void Restoring_a_dual_stack_assignment_whose_ipv6_address_left_the_pool_restores_the_ipv4_address()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24"));
+        var result = allocator.Restore(DualRequested, [Ip("198.18.0.5"), Ip("2001:db8::5")]);
+        Assert.Equal((AllocationOutcome.Restored, "198.18.0.5"), (result.Outcome, result.Ips()));
+        Assert.Equal((Ip("2001:db8::5"), AllocationErrorKind.AddressNotInAnyPool), (Assert.Single(result.Invalidations).Address, result.Invalidation!.Kind));
+        Assert.Equal(AllocationOutcome.Kept, allocator.Ensure(DualRequested).Outcome);
+    }
+
+    [Fact]
+    public void A_require_dual_stack_service_whose_pool_lost_its_ipv6_range_keeps_ipv4_rather_than_moving_to_another_pool()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"), Pool("q", "198.18.1.0/24", "2001:db8:1::/120"));
+        var svc = Svc("a").InPool("p").Dual(IpFamilyPolicy.RequireDualStack, IpFamily.IPv4, IpFamily.IPv6);
+        allocator.Ensure(svc);
+        var change = Assert.Single(allocator.SetPools([Pool("p", "198.18.0.0/24"), Pool("q", "198.18.1.0/24", "2001:db8:1::/120")]).Changes);
+        Assert.Equal((AllocationOutcome.Kept, "198.18.0.0"), (change.Outcome, change.Ips()));
+        Assert.Equal(Ip("2001:db8::"), change.Invalidation!.Address);
+        Assert.Equal("pool \"p\" has no IPv6 addresses", change.Error!.Message);
+    }
+
+    [Fact]
+    public void A_port_change_that_conflicts_on_the_shared_ipv4_address_moves_only_the_ipv4_address()
+    {
+        var allocator = NewAllocator(Pool("p", "198.18.0.0/24", "2001:db8::/120"));
+        allocator.Ensure(Svc("b").Shared("k").Tcp(443));
+        var svc = Svc("a").Shared("k").Dual(IpFamilyPolicy.RequireDualStack, IpFamily.IPv4, IpFamily.IPv6);
+        Assert.Equal("198.18.0.0,2001:db8::", allocator.Ensure(svc.Tcp(80)).Ips());
+        var result = allocator.Ensure(svc.Tcp(443));
+        Assert.Equal(AllocationOutcome.Moved, result.Outcome);
+        Assert.Equal("198.18.0.1,2001:db8::", result.Ips());
+        var lost = Assert.Single(result.Invalidations);
+        Assert.Equal((Ip("198.18.0.0"), AllocationErrorKind.PortConflict), (lost.Address, lost.Kind));
+    }
 }
