@@ -128,11 +128,12 @@ public sealed partial class IpAllocator
     /// <summary>The first family the Service wants (its requested addresses', or its families) that it does not hold.</summary>
     private static IpFamily? MissingFamily(ServiceRequest request, ImmutableArray<IpAddress> held)
     {
+        // Loops, not lambdas: this runs on every Ensure, which should allocate nothing it does not return.
         if (!request.RequestedAddresses.IsEmpty)
         {
             foreach (var wanted in request.RequestedAddresses)
             {
-                if (!held.Any(a => a.Family == wanted.Family))
+                if (!Holds(held, wanted.Family))
                 {
                     return wanted.Family;
                 }
@@ -141,12 +142,24 @@ public sealed partial class IpAllocator
         }
         foreach (var family in request.Families)
         {
-            if (!held.Any(a => a.Family == family))
+            if (!Holds(held, family))
             {
                 return family;
             }
         }
         return null;
+    }
+
+    private static bool Holds(ImmutableArray<IpAddress> held, IpFamily family)
+    {
+        foreach (var address in held)
+        {
+            if (address.Family == family)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private bool TryAddFamily(ServiceState state, ServiceRequest request, AddressPool pool, IpFamily family, out AllocationError? error)

@@ -251,7 +251,8 @@ public sealed partial class IpAllocator
     /// <summary>The Service still holds its addresses: take its new ports, labels and keys.</summary>
     private void Update(ServiceState state, LoadBalancerService service, AddressPool pool)
     {
-        // A Service with a key re-attaches even under the same key: its ports or pods decide its addresses' buckets.
+        // A Service with a key re-attaches even under the same key: its ports are indexed on its shared
+        // addresses, and its pods decide their shelf.
         var regroup = state.SharingKey is not null
             || !string.Equals(ServiceRequest.SharingKeyOf(service), state.SharingKey, StringComparison.Ordinal);
         if (regroup)

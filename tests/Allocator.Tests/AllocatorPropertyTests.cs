@@ -8,15 +8,18 @@ namespace BgpLb.Allocator.Tests;
 
 /// <summary>
 /// Random histories of pool edits, Service adds, updates and deletes, and restarts (a new allocator
-/// that restores the previous assignments). After every step: no address held by two Services unless
-/// they may share it; every assignment inside an eligible pool; the status agrees with the assignments;
-/// a fresh automatic assignment is the lowest free address; a restart with the same inputs changes nothing.
+/// that restores the previous assignments), over tiny and huge pools (see <see cref="Scenario"/>). After
+/// every step: no address held by two Services unless they may share it; every assignment inside an
+/// eligible pool; the status agrees with the assignments; a fresh automatic assignment is the lowest
+/// usable address nobody holds (so freed addresses are reused); nothing changes for a Service the step
+/// did not report, and every address a Service gave up is named in its result; a restart with the same
+/// inputs changes nothing.
 /// </summary>
 public sealed class AllocatorPropertyTests
 {
     [Fact]
     public void Random_histories_keep_every_invariant() =>
-        Scenario.History.Sample(h => Run(h.Pools, h.Steps), iter: 400);
+        Scenario.History.Sample(h => Run(h.Options, h.Pools.Pools, h.Steps), iter: 500);
 
     [Fact]
     public void Run_tree_agrees_with_a_set_of_used_addresses() =>
@@ -61,22 +64,25 @@ public sealed class AllocatorPropertyTests
             }
         }, iter: 300);
 
-    private static void Run(ImmutableArray<AddressPool> initialPools, Step[] steps)
+    private static void Run(AllocatorOptions options, ImmutableArray<AddressPool> initialPools, Step[] steps)
     {
         var pools = initialPools;
-        var allocator = Make.NewAllocator([.. pools]);
+        var allocator = Make.NewAllocator(options, [.. pools]);
         foreach (var step in steps)
         {
+            var before = allocator.Assignments.ToDictionary(a => a.Service);
+            ImmutableArray<AllocationResult> results = [];
             switch (step)
             {
                 case EnsureStep e:
-                    var before = Snapshot(allocator);
+                    var held = Snapshot(allocator);
                     var result = allocator.Ensure(e.Service);
                     CheckResult(allocator, result);
-                    CheckLowestFree(allocator, before, e.Service, result);
+                    CheckLowestFree(allocator, options, held, e.Service, result);
+                    results = [result];
                     break;
                 case ReleaseStep r:
-                    allocator.Release(r.Service);
+                    results = [allocator.Release(r.Service)];
                     Assert.Null(allocator.GetAssignment(r.Service));
                     break;
                 case PoolsStep p:
@@ -87,29 +93,66 @@ public sealed class AllocatorPropertyTests
                     {
                         CheckResult(allocator, change);
                     }
+                    results = update.Changes;
                     break;
                 default:
-                    allocator = Restart(allocator, pools);
+                    (allocator, results) = Restart(allocator, options, pools);
                     break;
             }
-            CheckInvariants(allocator, pools);
+            CheckReported(before, allocator, results);
+            CheckInvariants(allocator, options, pools);
+        }
+    }
+
+    /// <summary>
+    /// Nothing is silently moved: a Service whose assignment changed has a result in the step, with what it
+    /// held as <see cref="AllocationResult.Previous"/> and each address it gave up named in its invalidations
+    /// (unless it was released).
+    /// </summary>
+    private static void CheckReported(Dictionary<ServiceKey, Assignment> before, IpAllocator allocator, ImmutableArray<AllocationResult> results)
+    {
+        var after = allocator.Assignments.ToDictionary(a => a.Service);
+        foreach (var service in before.Keys.Union(after.Keys))
+        {
+            var was = before.TryGetValue(service, out var b) ? b : (Assignment?)null;
+            var now = after.TryGetValue(service, out var a) ? a : (Assignment?)null;
+            if (was == now)
+            {
+                continue;
+            }
+            var reported = results.Where(r => r.Service == service).ToArray();
+            Assert.True(reported.Length == 1, $"{service} changed from {was} to {now} without being reported once: {string.Join("; ", results)}");
+            var result = reported[0];
+            Assert.Equal(now, result.Assignment);
+            if (was is not { } previous || result.Outcome == AllocationOutcome.Released)
+            {
+                continue;
+            }
+            Assert.Equal(previous, result.Previous);
+            foreach (var lost in previous.Addresses.Except(now?.Addresses ?? []))
+            {
+                Assert.True(result.Invalidations.Any(e => e.Address == lost), $"{service} lost {lost} without saying why: {result}");
+            }
         }
     }
 
     /// <summary>A new allocator restores everything, then sees the same Services: every assignment must survive unchanged.</summary>
-    private static IpAllocator Restart(IpAllocator old, ImmutableArray<AddressPool> pools)
+    private static (IpAllocator, ImmutableArray<AllocationResult>) Restart(IpAllocator old, AllocatorOptions options, ImmutableArray<AddressPool> pools)
     {
-        var next = Make.NewAllocator([.. pools]);
+        var results = ImmutableArray.CreateBuilder<AllocationResult>();
+        var next = Make.NewAllocator(options, [.. pools]);
         var services = old.Assignments.Select(a => old.ServiceOf(a.Service)!).ToArray();
         // Restore in reverse order: which Service is restored first must not matter.
         foreach (var service in services.Reverse())
         {
             var restored = next.Restore(service, old.GetAssignment(service.Key)!.Value.Addresses);
-            Assert.True(restored.Outcome == AllocationOutcome.Restored, restored.ToString());
+            Assert.True(restored.Outcome == AllocationOutcome.Restored && restored.Invalidations.IsEmpty, restored.ToString());
+            Assert.Equal(old.GetAssignment(service.Key), restored.Assignment);
         }
         foreach (var service in services)
         {
             var result = next.Ensure(service);
+            results.Add(result);
             var was = old.GetAssignment(service.Key)!.Value;
             // PreferDualStack may gain the other family if it became free since; it never loses or moves.
             Assert.True(
@@ -118,12 +161,18 @@ public sealed class AllocatorPropertyTests
                 $"{result} (was {was})");
         }
         Assert.Equal(old.Count, next.Count);
-        return next;
+        return (next, results.ToImmutable());
     }
 
     private static void CheckResult(IpAllocator allocator, AllocationResult result)
     {
         var held = allocator.GetAssignment(result.Service);
+        foreach (var lost in result.Invalidations)
+        {
+            Assert.NotNull(lost.Address);
+            Assert.Equal(lost.Address.Value.Family, lost.Family);
+            Assert.False(string.IsNullOrEmpty(lost.Message));
+        }
         switch (result.Outcome)
         {
             case AllocationOutcome.Failed or AllocationOutcome.Released or AllocationOutcome.NotOurs:
@@ -150,10 +199,14 @@ public sealed class AllocatorPropertyTests
         allocator.Assignments.SelectMany(a => a.Addresses.Select(ip => (ip, a.Service)))
             .GroupBy(x => x.ip).ToDictionary(g => g.Key, g => g.Select(x => x.Service).ToList());
 
-    /// <summary>An automatic, unshared assignment is the lowest usable address of its pool that nobody held.</summary>
-    private static void CheckLowestFree(IpAllocator allocator, Dictionary<IpAddress, List<ServiceKey>> before, LoadBalancerService service, AllocationResult result)
+    /// <summary>
+    /// An automatic assignment is, per family, the lowest usable address of its pool that is free or that the
+    /// Service may legally join (MetalLB walks the pool upwards and takes the first such): so freed addresses
+    /// are reused, and a keyed Service joins the lowest address it can share.
+    /// </summary>
+    private static void CheckLowestFree(IpAllocator allocator, AllocatorOptions options, Dictionary<IpAddress, List<ServiceKey>> before, LoadBalancerService service, AllocationResult result)
     {
-        if (result.Outcome != AllocationOutcome.Assigned || service.LoadBalancerIP is not null || service.Annotations.ContainsKey("bgplb.io/allow-shared-ip"))
+        if (result.Outcome != AllocationOutcome.Assigned || service.LoadBalancerIP is not null || service.Annotations.ContainsKey("bgplb.io/loadBalancerIPs"))
         {
             return;
         }
@@ -161,17 +214,68 @@ public sealed class AllocatorPropertyTests
         var pool = allocator.Pools.Single(p => p.Name == assignment.Pool);
         foreach (var address in assignment.Addresses)
         {
-            var lowest = Usable(pool, address.Family).First(a => !before.ContainsKey(a));
+            // Lazy: at most the held addresses (a few dozen) are stepped over, even in a /64.
+            var lowest = Usable(pool, address.Family).First(a =>
+                !before.TryGetValue(a, out var holders) || holders.All(h => MayShare(options, service, allocator.ServiceOf(h)!)));
             Assert.Equal(lowest, address);
         }
     }
 
-    private static IEnumerable<IpAddress> Usable(AddressPool pool, IpFamily family) =>
-        pool.Addresses.Where(r => r.Family == family).OrderBy(r => r.First)
-            .SelectMany(r => Enumerable.Range(0, (int)r.Size).Select(i => new IpAddress(family, r.First.Value + (UInt128)i)))
-            .Where(a => !pool.AvoidBuggyIPs || family == IpFamily.IPv6 || (byte)a.Value is not (0 or 255));
+    private static string? SharingKey(LoadBalancerService s) => s.Annotations.GetValueOrDefault("bgplb.io/allow-shared-ip");
 
-    private static void CheckInvariants(IpAllocator allocator, ImmutableArray<AddressPool> pools)
+    private static string Backend(LoadBalancerService s) => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local ? "local:" + s.Selector["app"] : "cluster";
+
+    /// <summary>MetalLB's sharing rules (and ours: one namespace, unless allowed), from the Services alone.</summary>
+    private static bool MayShare(AllocatorOptions options, LoadBalancerService a, LoadBalancerService b) =>
+        SharingKey(a) is { } key && key == SharingKey(b) && (options.AllowSharingAcrossNamespaces || a.Key.Namespace == b.Key.Namespace)
+        && Backend(a) == Backend(b) && !a.Ports.Intersect(b.Ports).Any();
+
+    /// <summary>The usable addresses of a pool and family in address order, lazily.</summary>
+    private static IEnumerable<IpAddress> Usable(AddressPool pool, IpFamily family)
+    {
+        foreach (var range in pool.Addresses.Where(r => r.Family == family).OrderBy(r => r.First))
+        {
+            for (var a = range.First.Value; ; a++)
+            {
+                if (IsUsable(pool, new IpAddress(family, a)))
+                {
+                    yield return new IpAddress(family, a);
+                }
+                if (a == range.Last.Value)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static bool IsUsable(AddressPool pool, IpAddress address) =>
+        pool.Addresses.Any(r => r.Family == address.Family && r.First.Value <= address.Value && address.Value <= r.Last.Value)
+        && !(pool.AvoidBuggyIPs && address.Family == IpFamily.IPv4 && (byte)address.Value is 0 or 255);
+
+    /// <summary>Usable addresses of a pool and family, counted /24 by /24 for IPv4 (a /16 is 256 blocks).</summary>
+    private static UInt128 UsableCount(AddressPool pool, IpFamily family)
+    {
+        UInt128 total = 0;
+        foreach (var range in pool.Addresses.Where(r => r.Family == family))
+        {
+            if (family == IpFamily.IPv6 || !pool.AvoidBuggyIPs)
+            {
+                total += range.Size;
+                continue;
+            }
+            const uint Block = 256;
+            var (first, last) = ((uint)range.First.Value, (uint)range.Last.Value);
+            for (var block = first / Block; block <= last / Block; block++)
+            {
+                var (lo, hi) = (Math.Max(first, block * Block), Math.Min(last, (block * Block) + Block - 1));
+                total += hi - lo + 1 - (lo == block * Block ? 1u : 0u) - (hi == (block * Block) + Block - 1 ? 1u : 0u);
+            }
+        }
+        return total;
+    }
+
+    private static void CheckInvariants(IpAllocator allocator, AllocatorOptions options, ImmutableArray<AddressPool> pools)
     {
         var assignments = allocator.Assignments;
         foreach (var a in assignments)
@@ -179,20 +283,28 @@ public sealed class AllocatorPropertyTests
             var service = allocator.ServiceOf(a.Service)!;
             // Inside a pool that exists, that holds every address as a usable one, and that may serve the Service.
             var pool = pools.Single(p => p.Name == a.Pool);
-            Assert.All(a.Addresses, ip => Assert.Contains(ip, Usable(pool, ip.Family)));
+            Assert.All(a.Addresses, ip => Assert.True(IsUsable(pool, ip), $"{a}: {ip} is not a usable address of {pool.Name}"));
             Assert.True(Eligible(pool, service), $"{a} is in a pool that does not select {service.Key}");
             Assert.True(a.Addresses.Length is 1 or 2 && a.Addresses.Select(x => x.Family).Distinct().Count() == a.Addresses.Length);
+            // What a readable request asks for is honoured: only requested addresses, the requested pool, its families.
+            if (ServiceRequest.TryRead(service, out var request, out _))
+            {
+                Assert.All(a.Addresses, ip => Assert.Contains(ip.Family, request.Families));
+                Assert.True(request.RequestedAddresses.IsEmpty || a.Addresses.All(request.RequestedAddresses.Contains), $"{a} while {service.Key} requests {string.Join(",", request.RequestedAddresses)}");
+                Assert.True(request.RequestedPool is null || request.RequestedPool == a.Pool, $"{a} while {service.Key} requests pool {request.RequestedPool}");
+            }
         }
-        // Two Services on one address: same key, same namespace, same pods under Local, no port twice.
+        // Two Services on one address: same key, same namespace (unless allowed), same pods under Local, no port twice.
         foreach (var group in assignments.SelectMany(a => a.Addresses.Select(ip => (ip, a.Service))).GroupBy(x => x.ip).Where(g => g.Count() > 1))
         {
             var sharers = group.Select(x => allocator.ServiceOf(x.Service)!).ToArray();
-            var keys = sharers.Select(s => s.Annotations.GetValueOrDefault("bgplb.io/allow-shared-ip")).Distinct().ToArray();
-            Assert.True(keys is [not null], $"{group.Key} shared by {string.Join(",", sharers.Select(s => s.Key))} with keys {string.Join(",", keys)}");
-            Assert.Single(sharers.Select(s => s.Key.Namespace).Distinct());
-            Assert.Single(sharers.Select(s => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local ? "local:" + s.Selector["app"] : "cluster").Distinct());
-            var ports = sharers.SelectMany(s => s.Ports).ToArray();
-            Assert.Equal(ports.Length, ports.Distinct().Count());
+            for (var i = 0; i < sharers.Length; i++)
+            {
+                for (var j = i + 1; j < sharers.Length; j++)
+                {
+                    Assert.True(MayShare(options, sharers[i], sharers[j]), $"{group.Key} shared by {sharers[i].Key} and {sharers[j].Key}, which may not share");
+                }
+            }
         }
         // Status counts each address once, per family, per pool.
         foreach (var pool in pools)
@@ -201,16 +313,22 @@ public sealed class AllocatorPropertyTests
             var inPool = assignments.Where(a => a.Pool == pool.Name).SelectMany(a => a.Addresses).Distinct().ToArray();
             Assert.Equal((UInt128)inPool.Count(a => a.Family == IpFamily.IPv4), status.IPv4InUse);
             Assert.Equal((UInt128)inPool.Count(a => a.Family == IpFamily.IPv6), status.IPv6InUse);
-            Assert.Equal((UInt128)Usable(pool, IpFamily.IPv4).Count(), status.IPv4InUse + status.IPv4Available);
+            Assert.Equal(UsableCount(pool, IpFamily.IPv4), status.IPv4InUse + status.IPv4Available);
+            Assert.Equal(UsableCount(pool, IpFamily.IPv6), status.IPv6InUse + status.IPv6Available);
         }
     }
 
-    private static bool Eligible(AddressPool pool, LoadBalancerService service) =>
-        pool.ServiceAllocation switch
+    /// <summary>serviceAllocation: the namespace listed or selected (when either is given), and the labels selected (when service selectors are given).</summary>
+    private static bool Eligible(AddressPool pool, LoadBalancerService service)
+    {
+        if (pool.ServiceAllocation is not { } rules)
         {
-            null => true,
-            { Namespaces: [_, ..] } a => a.Namespaces.Contains(service.Key.Namespace),
-            { NamespaceSelectors: [_, ..] } => service.NamespaceLabels.GetValueOrDefault("tier") == "prod",
-            _ => true,
-        };
+            return true;
+        }
+        var namespaceRuled = !rules.Namespaces.IsEmpty || !rules.NamespaceSelectors.IsEmpty;
+        var namespaceOk = !namespaceRuled
+            || rules.Namespaces.Contains(service.Key.Namespace)
+            || rules.NamespaceSelectors.Any(s => s.Matches(service.NamespaceLabels));
+        return namespaceOk && (rules.ServiceSelectors.IsEmpty || rules.ServiceSelectors.Any(s => s.Matches(service.Labels)));
+    }
 }
