@@ -45,9 +45,13 @@ public sealed partial class IpAllocator
         {
             return new Holding(pool, held, []);
         }
-        ImmutableArray<AllocationError> lost = lostFirst is null ? [lostSecond!] : lostSecond is null ? [lostFirst] : [lostFirst, lostSecond];
-        return new Holding(pool, [.. held.Where(a => !lost.Any(e => e.Address == a))], lost);
+        return Partly(pool, held, lostFirst is null ? [lostSecond!] : lostSecond is null ? [lostFirst] : [lostFirst, lostSecond]);
     }
+
+    // Apart from Check, whose closure-free path runs on every Ensure: a lambda's captures are allocated on
+    // entry to the scope that declares them.
+    private static Holding Partly(AddressPool? pool, ImmutableArray<IpAddress> held, ImmutableArray<AllocationError> lost) =>
+        new(pool, [.. held.Where(a => !lost.Any(e => e.Address == a))], lost);
 
     /// <summary>
     /// Whether <paramref name="service"/> may hold <paramref name="address"/> (one of <paramref name="held"/>),
