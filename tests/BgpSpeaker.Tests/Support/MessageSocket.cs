@@ -14,6 +14,9 @@ internal sealed class MessageSocket(Socket socket) : IDisposable
 
     public Socket Socket { get; } = socket;
 
+    /// <summary>The bytes of the message <see cref="ReceiveAsync"/> returned last.</summary>
+    public byte[] LastRaw { get; private set; } = [];
+
     public async Task SendAsync(BgpMessage message) =>
         await Socket.SendAsync(MessageWriter.ToArray(message, CodecOptions.Default), new CancellationTokenSource(Bound).Token);
 
@@ -29,6 +32,7 @@ internal sealed class MessageSocket(Socket socket) : IDisposable
             var sequence = new ReadOnlySequence<byte>(_pending);
             if (MessageReader.TryRead(ref sequence, CodecOptions.Modern, out var message, out var error) == OperationStatus.Done)
             {
+                LastRaw = _pending[..(_pending.Length - (int)sequence.Length)];
                 _pending = sequence.ToArray();
                 if (skipKeepalives && message is KeepaliveMessage)
                 {
