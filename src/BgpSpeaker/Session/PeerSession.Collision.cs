@@ -8,7 +8,8 @@ namespace BgpLb.BgpSpeaker.Session;
 /// Connection collisions (RFC 4271 §6.8). RFC 4271 §8 keeps "one FSM for each incoming TCP
 /// connection for which the peer has not yet been identified": a connection the peer opens while
 /// ours is in OpenSent or OpenConfirm gets its own FSM (<see cref="_incoming"/>), started passively,
-/// which sends our OPEN and reads the peer's. Once an OPEN arrives while the other connection is in
+/// which sends our OPEN and reads the peer's; so does one arriving while our connect is under way
+/// (Connect). Once an OPEN arrives while the other connection is in
 /// OpenConfirm, both BGP Identifiers are known and the connection initiated by the speaker with the
 /// higher one survives; the other is closed with Cease / Connection Collision Resolution (RFC 4486
 /// subcode 7). The session's Established connection is never given up for a new one.
@@ -27,6 +28,9 @@ public sealed partial class PeerSession
         public PeerFsm Fsm { get; } = fsm;
 
         public Connection? Connection { get; set; }
+
+        /// <summary>An outbound connect is under way (Connect state): a connection to be, for §6.8.</summary>
+        public bool Connecting { get; set; }
 
         /// <summary>Identifies the current connection (or connect under way) in the events posted to the loop.</summary>
         public int ConnectionId { get; set; }
@@ -61,10 +65,8 @@ public sealed partial class PeerSession
         }
         switch (_main.Fsm.State)
         {
-            case BgpState.Connect or BgpState.Active when _main.Connection is null:
-                // Waiting for TCP: this is the connection (event 17). An outbound connect still under
-                // way is abandoned before any OPEN went over it, so it collides with nothing.
-                _ = DropConnection(_main);
+            case BgpState.Connect or BgpState.Active when _main.Connection is null && !_main.Connecting:
+                // Waiting for the peer: this is the connection (event 17).
                 Open(_main, socket, inbound: true);
                 Apply(_main, new TcpConnected(Outbound: false));
                 break;
@@ -76,7 +78,7 @@ public sealed partial class PeerSession
                 _ = RefuseAsync(socket, NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution));
                 break;
             case BgpState.Connect or BgpState.Active or BgpState.OpenSent or BgpState.OpenConfirm when _incoming is null:
-                // Ours is under way: keep both until the Identifiers decide.
+                // Ours is under way (connecting, or its OPEN sent): keep both until the Identifiers decide.
                 var incoming = new Attempt(new PeerFsm(_options, _random)) { ConnectionId = ++_nextConnectionId };
                 _incoming = incoming;
                 Open(incoming, socket, inbound: true);
@@ -152,7 +154,7 @@ public sealed partial class PeerSession
     /// </summary>
     private void AfterTransition(Attempt attempt)
     {
-        if (attempt.Connection is not null)
+        if (attempt.Connection is not null || attempt.Connecting)
         {
             return;
         }
@@ -175,9 +177,20 @@ public sealed partial class PeerSession
     {
         if (attempt == _incoming)
         {
-            _incoming = _main; // still in OpenSent: closed when its OPEN comes (collision with Established)
+            var old = _main;
             _main = attempt;
             _main.Fsm.Adopt(_passive);
+            if (old.Connection is null)
+            {
+                // Still connecting: no OPEN went over it, so it is simply abandoned.
+                _ = DropConnection(old);
+                old.DisposeTimers();
+                _incoming = null;
+            }
+            else
+            {
+                _incoming = old; // in OpenSent: closed when its OPEN comes (collision with Established)
+            }
         }
     }
 }

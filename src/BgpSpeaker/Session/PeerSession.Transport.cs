@@ -72,6 +72,7 @@ public sealed partial class PeerSession
     private void BeginConnect(Attempt attempt)
     {
         _ = DropConnection(attempt);
+        attempt.Connecting = true;
         _ = ConnectAsync(attempt.ConnectionId);
     }
 
@@ -169,6 +170,7 @@ public sealed partial class PeerSession
     private Task DropConnection(Attempt attempt)
     {
         attempt.ConnectionId = ++_nextConnectionId;
+        attempt.Connecting = false;
         if (attempt.Connection is not { } connection)
         {
             return Task.CompletedTask;

@@ -196,6 +196,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 break;
             case Connected connected:
                 var outbound = Owner(connected.ConnectionId)!;
+                outbound.Connecting = false;
                 Open(outbound, connected.Socket, inbound: false);
                 Apply(outbound, new TcpConnected(Outbound: true));
                 break;
@@ -205,7 +206,9 @@ public sealed partial class PeerSession : IAsyncDisposable
             case ConnectFailed failed:
                 LastConnectionError = failed.Reason;
                 Log.ConnectionFailed(_logger, _endpoint.Remote, failed.Reason);
-                Apply(Owner(failed.ConnectionId)!, new TcpConnectionFails(failed.Reason));
+                var owner = Owner(failed.ConnectionId)!;
+                owner.Connecting = false;
+                Apply(owner, new TcpConnectionFails(failed.Reason));
                 break;
             case FramingFailed framing:
                 Apply(Owner(framing.ConnectionId)!, new MessageError(framing.Error));

@@ -24,19 +24,6 @@ public sealed class SlowPeerTests
     private const int RouteCount = 50_000;
     private static readonly TimeSpan Bound = MessageSocket.Bound;
 
-    private sealed class Loggers : ILoggerFactory
-    {
-        public CollectingLogger Logger { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => Logger;
-
-        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
-
-        public void Dispose()
-        {
-        }
-    }
-
     private static readonly PeerOptions Options = new() { LocalAsn = 64512, PeerAsn = PeerAsn.Of(64513), RouterId = 0x7F000001, HoldTime = 0 };
 
     /// <summary>Accepts our connection, answers our OPEN (hold time 0: no keepalives to keep up with) and our KEEPALIVE.</summary>
@@ -69,7 +56,7 @@ public sealed class SlowPeerTests
     public async Task A_peer_that_stops_reading_never_holds_up_another_and_is_dropped_with_cannot_keep_up()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var loggers = new Loggers();
+        var loggers = new CollectingLoggerFactory();
         await using var speaker = new BgpSpeaker(time, () => new Random(1), loggers);
         using var slowListener = new TcpListener(IPAddress.Loopback, 0);
         slowListener.Server.ReceiveBufferSize = 4096; // inherited by the accepted socket: the stuck peer takes little
