@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "BGP peer {Peer} cannot keep up: {Unsent} bytes unsent for {Timeout}; connection dropped")]
     public static partial void CannotKeepUp(ILogger logger, IPEndPoint peer, long unsent, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "BGP peer {Peer} connection collision (RFC 4271 6.8): the session is established, closing the new connection the peer opened")]
+    public static partial void CollisionWithEstablished(ILogger logger, IPEndPoint peer);
 }

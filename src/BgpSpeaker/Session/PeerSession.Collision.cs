@@ -74,7 +74,7 @@ public sealed partial class PeerSession
                 // §6.8: "a connection collision with an existing BGP connection that is in the
                 // Established state causes closing of the newly created connection".
                 CollisionsResolved++;
-                Log.Collision(_logger, _endpoint.Remote, FromPeer, BgpState.Active, Ours, BgpState.Established);
+                Log.CollisionWithEstablished(_logger, _endpoint.Remote);
                 _ = RefuseAsync(socket, NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution));
                 break;
             case BgpState.Connect or BgpState.Active or BgpState.OpenSent or BgpState.OpenConfirm when _incoming is null:

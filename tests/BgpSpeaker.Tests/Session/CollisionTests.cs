@@ -213,4 +213,35 @@ public sealed class CollisionTests
         Assert.Equal(BgpState.Established, session.State);
         Assert.Equal(1, session.CollisionsResolved);
     }
+
+    [Fact]
+    public async Task A_passive_peer_opening_a_second_connection_keeps_the_newer_one()
+    {
+        // Both connections were opened by the peer: no §6.8 collision between two initiators; the
+        // peer has given up the older one, so the newer one stays whatever the identifiers.
+        using var us = new TcpListener(IPAddress.Loopback, 0);
+        us.Start();
+        await using var session = new PeerSession(
+            new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(PeerAsnNumber), RouterId = 0xC0000202, HoldTime = 9 },
+            new PeerEndpoint(new IPEndPoint(IPAddress.Loopback, PeerEndpoint.BgpPort)), new FakeTimeProvider(), new Random(1));
+        session.Start(passive: true);
+        async Task<MessageSocket> ConnectAsync()
+        {
+            var peer = new MessageSocket(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+            await peer.Socket.ConnectAsync((IPEndPoint)us.LocalEndpoint, new CancellationTokenSource(Bound).Token);
+            session.Accept(await us.AcceptSocketAsync(new CancellationTokenSource(Bound).Token));
+            Assert.IsType<OpenMessage>(await peer.ReceiveAsync());
+            return peer;
+        }
+        using var older = await ConnectAsync();
+        using var newer = await ConnectAsync();
+        await older.SendAsync(PeerOpen(0xC0000201));
+        Assert.IsType<KeepaliveMessage>(await older.ReceiveAsync());
+        await newer.SendAsync(PeerOpen(0xC0000201));
+        await AssertCollisionCeaseAsync(older);
+        Assert.IsType<KeepaliveMessage>(await newer.ReceiveAsync());
+        await newer.SendAsync(KeepaliveMessage.Instance);
+        Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Established, Bound), $"{session.State}: {session.LastDown}");
+        Assert.Equal(1, session.CollisionsResolved);
+    }
 }
