@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Rib;
 using BgpLb.BgpSpeaker.Session;
+using BgpLb.BgpSpeaker.Wire;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -17,27 +19,28 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
 {
     private const string LabPrefix = "bgplbs";
 
-    private static string BirdConfig(string dir, bool ttlSecurity) => $$"""
+    private static string BirdConfig(string dir, bool ttlSecurity, bool ipv6 = false) => $$"""
         router id {{NetnsLab.PeerV4}};
         log "{{dir}}/bird.log" all;
         protocol device { }
         protocol bgp bgplb {
-          local {{NetnsLab.PeerV4}} as {{InteropScenario.PeerAsnNumber}};
-          neighbor {{NetnsLab.HostV4}} as {{InteropScenario.OurAsn}};
+          local {{(ipv6 ? NetnsLab.PeerV6 : NetnsLab.PeerV4)}} as {{InteropScenario.PeerAsnNumber}};
+          neighbor {{(ipv6 ? NetnsLab.HostV6 : NetnsLab.HostV4)}} as {{InteropScenario.OurAsn}};
           passive on;
           {{(ttlSecurity ? "ttl security yes;" : "")}}
           hold time 9;
           ipv4 { import all; export none; };
+          ipv6 { import all; export none; };
         }
         """;
 
     /// <summary>BIRD and a capture of TCP 179 on its interface, both in the lab's router namespace.</summary>
-    private static (string Dir, Func<string, string> Birdc) StartBird(NetnsLab lab, bool ttlSecurity)
+    private static (string Dir, Func<string, string> Birdc) StartBird(NetnsLab lab, bool ttlSecurity, bool ipv6 = false)
     {
         InteropScenario.RequireBinaries("bird2", "bird", "birdc");
         InteropScenario.RequireBinaries("tcpdump", "tcpdump");
         var dir = Directory.CreateTempSubdirectory("bgplb-gtsm-").FullName;
-        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, ttlSecurity));
+        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, ttlSecurity, ipv6));
         NetnsLab.Sh($"ip netns exec {lab.Namespace} timeout 60 tcpdump -i p0 -nn -v -l 'tcp port 179' > {dir}/capture.txt 2>&1 &");
         Assert.True(NetnsLab.WaitUntil(() => File.Exists($"{dir}/capture.txt") && File.ReadAllText($"{dir}/capture.txt").Contains("listening on", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
             "tcpdump did not start in the router namespace");
@@ -46,23 +49,32 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
         return (dir, command => NetnsLab.Run($"birdc -s {dir}/bird.ctl {command}").Output);
     }
 
-    private static PeerSession Session(NetnsLab lab, byte? gtsmHops) => new(
+    private static PeerSession Session(NetnsLab lab, byte? gtsmHops, bool ipv6 = false) => new(
         new PeerOptions { LocalAsn = InteropScenario.OurAsn, PeerAsn = PeerAsn.Of(InteropScenario.PeerAsnNumber), RouterId = 0xCB007102, HoldTime = 9, ConnectRetryTime = TimeSpan.FromSeconds(1) },
-        new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort))
+        new PeerEndpoint(new IPEndPoint(IPAddress.Parse(ipv6 ? NetnsLab.PeerV6 : NetnsLab.PeerV4), PeerEndpoint.BgpPort))
         {
-            LocalAddress = IPAddress.Parse(NetnsLab.HostV4),
+            LocalAddress = IPAddress.Parse(ipv6 ? NetnsLab.HostV6 : NetnsLab.HostV4),
+            NextHopV4 = ipv6 ? IPAddress.Parse(NetnsLab.HostV4) : null,
             SocketFactory = lab.CreateSocket,
             GtsmHops = gtsmHops,
             ConnectTimeout = TimeSpan.FromSeconds(2),
         },
         TimeProvider.System, new Random(1));
 
-    /// <summary>The TTLs seen in the capture, per source address (tcpdump -v: IP header line, then "src.port > dst.port").</summary>
+    /// <summary>
+    /// The TTLs (IPv6: hop limits) seen in the capture, per source address. tcpdump -v writes an
+    /// IPv4 header line, then "src.port > dst.port: Flags [..]"; IPv6 "IP6 (… hlim N, … length: L) src.port > dst.port: Flags [..]"
+    /// on one line. Resets are left out: not session traffic.
+    /// </summary>
     private static Dictionary<string, HashSet<int>> Ttls(string dir)
     {
         var ttls = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
         foreach (Match m in CapturedPacket().Matches(File.ReadAllText($"{dir}/capture.txt")))
         {
+            if (m.Groups["flags"].Value.StartsWith('R'))
+            {
+                continue; // a reset for a connection the router refused comes from the kernel, with its default TTL
+            }
             var source = m.Groups["src"].Value;
             if (!ttls.TryGetValue(source, out var set))
             {
@@ -73,7 +85,7 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
         return ttls;
     }
 
-    [GeneratedRegex(@"ttl (?<ttl>\d+),[^\n]*\n\s+(?<src>\d+\.\d+\.\d+\.\d+)\.\d+ > ")]
+    [GeneratedRegex(@"(?:ttl (?<ttl>\d+),[^\n]*\n\s+(?<src>\d+\.\d+\.\d+\.\d+)|hlim (?<ttl>\d+),[^\n]*?length: \d+\) (?<src>[0-9a-f:]+))\.\d+ > [^ ]+ Flags \[(?<flags>[^\]]*)\]")]
     private static partial Regex CapturedPacket();
 
     private static string Describe(Dictionary<string, HashSet<int>> ttls) =>
@@ -142,6 +154,34 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
             output.WriteLine(Describe(ttls));
             Assert.Equal([255], ttls[NetnsLab.HostV4]);
             Assert.Contains(1, ttls[NetnsLab.PeerV4]); // BIRD's OPEN and its retransmissions, which our kernel dropped
+        }
+        finally
+        {
+            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
+        }
+    }
+
+    [Fact]
+    public async Task Over_ipv6_transport_gtsm_establishes_and_bird_gets_both_families()
+    {
+        using var lab = new NetnsLab("gtsm6", LabPrefix);
+        var (dir, birdc) = StartBird(lab, ttlSecurity: true, ipv6: true);
+        try
+        {
+            await using var session = Session(lab, gtsmHops: 1, ipv6: true);
+            session.SetRoutes([new Route(IpPrefix.Parse("198.18.0.1/32")), new Route(IpPrefix.Parse("2001:db8:ffff::1/128"))]);
+            session.Start();
+            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(20)),
+                $"{session.State} {session.LastConnectionError}\n{birdc("show protocols all bgplb")}");
+            Assert.True(NetnsLab.WaitUntil(() => birdc("show route count protocol bgplb").Contains("2 of 2 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
+                birdc("show route all protocol bgplb"));
+            // IPv6 VIP: our session address; IPv4 VIP over the IPv6 session: the configured NextHopV4.
+            Assert.Contains($"BGP.next_hop: {NetnsLab.HostV6}", birdc("show route all 2001:db8:ffff::1/128 protocol bgplb"), StringComparison.Ordinal);
+            Assert.Contains($"BGP.next_hop: {NetnsLab.HostV4}", birdc("show route all 198.18.0.1/32 protocol bgplb"), StringComparison.Ordinal);
+            var ttls = Ttls(dir);
+            output.WriteLine(Describe(ttls));
+            Assert.Equal([255], ttls[NetnsLab.HostV6]); // hop limit, IPV6_UNICAST_HOPS
+            Assert.Equal([255], ttls[NetnsLab.PeerV6]);
         }
         finally
         {
