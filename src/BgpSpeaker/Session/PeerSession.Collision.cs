@@ -58,8 +58,10 @@ public sealed partial class PeerSession
 
     private void AcceptInbound(Socket socket)
     {
-        if (!TryApplyTtl(socket, inbound: true))
+        if (TtlError(socket, inbound: true) is { } error)
         {
+            LastConnectionError = error;
+            Log.ConnectionFailed(_logger, _endpoint.Remote, error);
             socket.Dispose();
             return;
         }

@@ -55,19 +55,14 @@ public sealed partial class PeerSession
     }
 
     /// <summary>
-    /// TTL / GTSM (RFC 5082) on a socket of this peer. A failure is this peer's error, reported
-    /// like a failed connection: never a session running without the protection it was configured with.
+    /// TTL / GTSM (RFC 5082) on a socket of this peer; null, or what failed. A failure is this
+    /// peer's error, reported like a failed connection: never a session running without the
+    /// protection it was configured with.
     /// </summary>
-    private bool TryApplyTtl(Socket socket, bool inbound)
-    {
-        if (SocketTtl.TryApply(socket, _endpoint.Remote.Address, _endpoint, _options.IsInternal, out var error))
-        {
-            return true;
-        }
-        LastConnectionError = $"{(inbound ? "connection from" : "connect to")} {_endpoint.Remote}: {error}";
-        Log.ConnectionFailed(_logger, _endpoint.Remote, LastConnectionError);
-        return false;
-    }
+    private string? TtlError(Socket socket, bool inbound) =>
+        SocketTtl.TryApply(socket, _endpoint.Remote.Address, _endpoint, _options.IsInternal, out var error)
+            ? null
+            : $"{(inbound ? "connection from" : "connect to")} {_endpoint.Remote}: {error}";
 
     private void BeginConnect(Attempt attempt)
     {
@@ -82,10 +77,10 @@ public sealed partial class PeerSession
             ?? new Socket(_endpoint.Remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            if (!TryApplyTtl(socket, inbound: false))
+            if (TtlError(socket, inbound: false) is { } error)
             {
                 socket.Dispose();
-                _inputs.Writer.TryWrite(new ConnectFailed(id, LastConnectionError!));
+                _inputs.Writer.TryWrite(new ConnectFailed(id, error));
                 return;
             }
             if (_endpoint.Password is { Length: > 0 } password)

@@ -160,4 +160,21 @@ public sealed class TtlTests
             peer.Stop();
         }
     }
+
+    [Fact]
+    public async Task A_socket_option_the_kernel_refuses_is_the_peers_error_and_nothing_is_sent()
+    {
+        // An IPv4 socket for an IPv6 peer: the kernel refuses IPV6_UNICAST_HOPS on it, and the
+        // session reports that instead of connecting without GTSM.
+        var endpoint = new PeerEndpoint(new IPEndPoint(IPAddress.IPv6Loopback, 179))
+        {
+            GtsmHops = 1,
+            SocketFactory = _ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp),
+        };
+        await using var session = new PeerSession(External, endpoint, new FakeTimeProvider(), new Random(1));
+        session.Start();
+        Assert.True(SpinWait.SpinUntil(() => session.LastConnectionError is not null, MessageSocket.Bound));
+        Assert.StartsWith("connect to [::1]:179: setting IPV6_UNICAST_HOPS to 255 failed: ", session.LastConnectionError, StringComparison.Ordinal);
+        Assert.NotEqual(BgpState.Established, session.State);
+    }
 }
