@@ -18,7 +18,8 @@ public sealed record PeerStatus(
     SessionDown? LastDown,
     string? LastConnectionError,
     long UpdatesSent,
-    long UpdatesReceived);
+    long UpdatesReceived,
+    long CollisionsResolved);
 
 /// <summary>
 /// The embedded BGP speaker: peers by name, the routes to announce, and a listener that hands
@@ -119,17 +120,26 @@ public sealed class BgpSpeaker : IAsyncDisposable
 
     public IReadOnlyList<PeerStatus> Peers =>
         PeersSnapshot().Select(p => new PeerStatus(p.Name, p.Endpoint.Remote, p.Session.State, p.Session.Negotiated, p.Session.LastDown,
-            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived)).ToList();
+            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived, p.Session.CollisionsResolved)).ToList();
 
     /// <summary>
     /// Accepts BGP connections on <paramref name="local"/> and hands each to the peer whose address
-    /// it comes from; connections from unknown addresses are closed at once.
+    /// it comes from; connections from unknown addresses are closed at once. An IPv6 address
+    /// (<c>[::]</c>) also takes IPv4 peers, as IPv4-mapped addresses, unless the socket factory
+    /// turns dual mode off. Its SYN-ACKs leave with TTL 255 so that GTSM peers accept them; each
+    /// peer's own TTL and GTSM minimum are set on its accepted socket (a listener is shared, the
+    /// kernel keeps one minimum per socket).
     /// </summary>
     public void Listen(IPEndPoint local, Func<AddressFamily, Socket>? socketFactory = null)
     {
         ArgumentNullException.ThrowIfNull(local);
         var socket = socketFactory?.Invoke(local.AddressFamily) ?? new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        if (local.AddressFamily == AddressFamily.InterNetworkV6 && local.Address.Equals(IPAddress.IPv6Any) && socketFactory is null)
+        {
+            socket.DualMode = true;
+        }
+        SocketTtl.ApplyToListener(socket);
         foreach (var peer in PeersSnapshot())
         {
             SetListenerKey(socket, peer.Endpoint);
@@ -169,18 +179,24 @@ public sealed class BgpSpeaker : IAsyncDisposable
     /// <summary>RFC 2385: a listener checks inbound segments against the key of each peer address.</summary>
     private static void SetListenerKey(Socket listener, PeerEndpoint endpoint)
     {
-        if (endpoint.Password is { Length: > 0 } password && endpoint.Remote.AddressFamily == listener.AddressFamily)
+        if (endpoint.Password is { Length: > 0 } password && ListenerAddress(listener, endpoint) is { } address)
         {
-            TcpMd5.Set(listener, endpoint.Remote.Address, password);
+            TcpMd5.Set(listener, address, password);
         }
     }
+
+    /// <summary>The peer's address as <paramref name="listener"/> sees it (IPv4-mapped on a dual-stack one), or null if it cannot reach it.</summary>
+    private static IPAddress? ListenerAddress(Socket listener, PeerEndpoint endpoint) =>
+        endpoint.Remote.AddressFamily == listener.AddressFamily ? endpoint.Remote.Address
+        : listener.AddressFamily == AddressFamily.InterNetworkV6 && listener.DualMode ? endpoint.Remote.Address.MapToIPv6()
+        : null;
 
     /// <summary>A removed or re-keyed peer's key must not keep guarding its address (RFC 2385: an empty key deletes it).</summary>
     private static void ClearListenerKey(Socket listener, PeerEndpoint endpoint)
     {
-        if (endpoint.Password is { Length: > 0 } && endpoint.Remote.AddressFamily == listener.AddressFamily)
+        if (endpoint.Password is { Length: > 0 } && ListenerAddress(listener, endpoint) is { } address)
         {
-            TcpMd5.Set(listener, endpoint.Remote.Address, "");
+            TcpMd5.Set(listener, address, "");
         }
     }
 

@@ -8,7 +8,9 @@ namespace BgpLb.BgpSpeaker.Fsm;
 /// (with its <see cref="TimeProvider"/>) and feeds their expiry back as events. Jitter comes from
 /// the injected <see cref="Random"/> (RFC 4271 §10).
 /// Connection collisions (§6.8) are resolved above it, one FSM per connection: the loser gets
-/// <see cref="OpenCollisionDump"/>.
+/// <see cref="OpenCollisionDump"/>. §8 allows "one FSM for each incoming TCP connection for
+/// which the peer has not yet been identified": the session starts one passively for such a
+/// connection and, if it wins, <see cref="Adopt"/>s it as the peer's own.
 /// </summary>
 public sealed class PeerFsm
 {
@@ -35,6 +37,20 @@ public sealed class PeerFsm
 
     /// <summary>The peer's OPEN once received and accepted (OpenConfirm, Established).</summary>
     private NegotiatedSession? _pending;
+
+    /// <summary>
+    /// This FSM, started passively for an incoming connection that won the collision (§6.8), now
+    /// stands for the configured peering: a later automatic restart connects as the peer is
+    /// configured (actively unless <paramref name="passive"/>), not passively as it was started.
+    /// </summary>
+    public void Adopt(bool passive)
+    {
+        if (!_started)
+        {
+            throw new InvalidOperationException("Only a started FSM can be adopted for the peering.");
+        }
+        _passive = passive;
+    }
 
     public Transition Handle(BgpEvent e)
     {

@@ -76,10 +76,13 @@ public sealed class AdjRibOut
     }
 
     /// <summary>
-    /// Writes UPDATEs for every pending change — withdrawals first, then announcements grouped by
-    /// attributes — and records them as advertised. Returns the number of messages written.
+    /// Writes UPDATEs for pending changes — withdrawals first, then announcements grouped by
+    /// attributes — and records them as advertised, until about <paramref name="maxBytes"/> are
+    /// written (the peer's output budget): what does not fit stays pending for the next write, so
+    /// a peer that reads slowly gets no more UPDATEs built than it can take. Returns the number of
+    /// messages written.
     /// </summary>
-    public int WriteChanges(IBufferWriter<byte> output, UpdateBuilder builder)
+    public int WriteChanges(IBufferWriter<byte> output, UpdateBuilder builder, long maxBytes = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (_dirty.Count == 0)
@@ -93,17 +96,48 @@ public sealed class AdjRibOut
             if (_desired.TryGetValue(nlri, out var attributes))
             {
                 announcements.Add(KeyValuePair.Create(nlri, attributes));
-                _advertised[nlri] = attributes;
             }
             else
             {
                 withdrawals.Add(nlri);
-                _advertised.Remove(nlri);
             }
         }
-        _dirty.Clear();
-        return Send(output, builder, withdrawals, announcements);
+        Sort(withdrawals, announcements);
+        var counter = new CountingWriter(output);
+        var messages = 0;
+        int w = 0, a = 0;
+        while ((w < withdrawals.Count || a < announcements.Count) && counter.Written < maxBytes)
+        {
+            // As many changes as can fit in the room left, at the largest size one can take; all of
+            // them when the budget allows (then the UPDATEs are as few as without a budget).
+            var fit = (maxBytes - counter.Written) / MaxBytesPerChange;
+            var take = (int)Math.Clamp(fit, MinChunk, int.MaxValue);
+            var takeWithdrawals = Math.Min(take, withdrawals.Count - w);
+            var takeAnnouncements = Math.Min(take - takeWithdrawals, announcements.Count - a);
+            var withdrawn = withdrawals.GetRange(w, takeWithdrawals);
+            var announced = announcements.GetRange(a, takeAnnouncements);
+            foreach (var nlri in withdrawn)
+            {
+                _advertised.Remove(nlri);
+                _dirty.Remove(nlri);
+            }
+            foreach (var (nlri, attributes) in announced)
+            {
+                _advertised[nlri] = attributes;
+                _dirty.Remove(nlri);
+            }
+            messages += builder.Write(counter, withdrawn, announced);
+            w += takeWithdrawals;
+            a += takeAnnouncements;
+        }
+        return messages;
     }
+
+    /// <summary>An IPv6 /128 NLRI (17 octets) plus ADD-PATH's path identifier and a share of headers and attributes.</summary>
+    private const int MaxBytesPerChange = 32;
+
+    /// <summary>Under a nearly spent budget, still this many changes at a time (the budget is a bound, not exact).</summary>
+    private const int MinChunk = 256;
 
     /// <summary>
     /// Everything the peer should hold, again (a ROUTE-REFRESH, RFC 2918 §4), for one family.
@@ -137,9 +171,14 @@ public sealed class AdjRibOut
     /// <summary>Sorted first, so that the wire order does not depend on hash order (stable captures and tests).</summary>
     private static int Send(IBufferWriter<byte> output, UpdateBuilder builder, List<Nlri> withdrawals, List<KeyValuePair<Nlri, PathAttributes>> announcements)
     {
+        Sort(withdrawals, announcements);
+        return builder.Write(output, withdrawals, announcements);
+    }
+
+    private static void Sort(List<Nlri> withdrawals, List<KeyValuePair<Nlri, PathAttributes>> announcements)
+    {
         withdrawals.Sort((a, b) => a.Prefix.CompareTo(b.Prefix));
         announcements.Sort((a, b) => a.Key.Prefix.CompareTo(b.Key.Prefix));
-        return builder.Write(output, withdrawals, announcements);
     }
 
     private void MarkIfChanged(Nlri nlri)

@@ -25,4 +25,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "BGP peer {Peer} asked for a route refresh of {Family}")]
     public static partial void RouteRefresh(ILogger logger, IPEndPoint peer, AfiSafi family);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "BGP peer {Peer} connection collision (RFC 4271 6.8): closing {Loser} ({LoserState}), keeping {Survivor} ({SurvivorState})")]
+    public static partial void Collision(ILogger logger, IPEndPoint peer, string loser, BgpState loserState, string survivor, BgpState survivorState);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Error, Message = "BGP peer {Peer} cannot keep up: {Unsent} bytes unsent for {Timeout}; connection dropped")]
+    public static partial void CannotKeepUp(ILogger logger, IPEndPoint peer, long unsent, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "BGP peer {Peer} connection collision (RFC 4271 6.8): the session is established, closing the new connection the peer opened")]
+    public static partial void CollisionWithEstablished(ILogger logger, IPEndPoint peer);
 }

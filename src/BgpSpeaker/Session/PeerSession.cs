@@ -1,15 +1,13 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using BgpLb.BgpSpeaker.Fsm;
-using Fsm = BgpLb.BgpSpeaker.Fsm;
 using BgpLb.BgpSpeaker.Rib;
 using BgpLb.BgpSpeaker.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipelines.Sockets.Unofficial;
+using Fsm = BgpLb.BgpSpeaker.Fsm;
 
 namespace BgpLb.BgpSpeaker.Session;
 
@@ -17,24 +15,27 @@ namespace BgpLb.BgpSpeaker.Session;
 /// One peer's session: a single loop that feeds the <see cref="PeerFsm"/> with received messages,
 /// timer expiries and commands, and carries out its actions on a TCP connection (System.IO.Pipelines
 /// via Pipelines.Sockets.Unofficial). Timers come from the injected <see cref="TimeProvider"/>.
-/// Everything touching the FSM, the Adj-RIB-Out and the pipe's writer runs on the loop, so there
-/// are no locks; other threads only post inputs.
+/// Everything touching the FSMs, the Adj-RIB-Out and the pipes' writers runs on the loop, so there
+/// are no locks; other threads only post inputs. The loop never waits for the peer to read: output
+/// is bounded and drained in the background (PeerSession.Output.cs), so a stuck peer cannot hold
+/// up its own timers and commands, let alone other peers.
+/// Partial files: Collision (RFC 4271 §6.8, two connections at once), Output (bounded writes),
+/// Transport (sockets, connect, read, close).
 /// </summary>
-public sealed class PeerSession : IAsyncDisposable
+public sealed partial class PeerSession : IAsyncDisposable
 {
     private readonly PeerOptions _options;
     private readonly PeerEndpoint _endpoint;
     private readonly TimeProvider _time;
+    private readonly Random _random;
     private readonly ILogger _logger;
-    private readonly PeerFsm _fsm;
     private readonly AdjRibOut _rib = new();
     private readonly Channel<object> _inputs = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<BgpTimer, (ITimer Timer, int Generation)> _timers = [];
     private readonly CancellationTokenSource _stopping = new();
     private IReadOnlyCollection<Route> _routes = [];
-    private Connection? _connection;
-    private int _connectionId;
+    private int _nextConnectionId;
     private int _timerGeneration;
+    private bool _passive;
     private ExportPolicy? _policy;
     private UpdateBuilder? _builder;
     private Task? _loop;
@@ -44,11 +45,18 @@ public sealed class PeerSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(random);
+        SocketTtl.Validate(endpoint, options.IsInternal);
+        if (endpoint.OutputBudget < MinOutputBudget)
+        {
+            throw new ArgumentException($"OutputBudget is {endpoint.OutputBudget} bytes; at least {MinOutputBudget} (one extended message) is needed.", nameof(endpoint));
+        }
         _options = options;
         _endpoint = endpoint;
         _time = time;
+        _random = random;
         _logger = logger ?? NullLogger.Instance;
-        _fsm = new PeerFsm(options, random);
+        _main = new Attempt(new PeerFsm(options, random));
     }
 
     /// <summary>Raised on the session loop after every transition that changes the state.</summary>
@@ -72,10 +80,16 @@ public sealed class PeerSession : IAsyncDisposable
     /// <summary>UPDATE messages received (parsed, counted, never installed anywhere).</summary>
     public long UpdatesReceived { get; private set; }
 
-    /// <summary>Why the last TCP connection failed or closed ("connect to 192.0.2.1:179: Connection refused").</summary>
+    /// <summary>
+    /// Why the last TCP connection failed or closed ("connect to 192.0.2.1:179: Connection refused",
+    /// "peer 203.0.113.1:179 cannot keep up: 1048576 bytes unsent for 90 s").
+    /// </summary>
     public string? LastConnectionError { get; private set; }
 
     public long UpdatesSent { get; private set; }
+
+    /// <summary>Connection collisions resolved (RFC 4271 §6.8), each closing one connection with Cease / Connection Collision Resolution.</summary>
+    public long CollisionsResolved { get; private set; }
 
     /// <summary>The last RFC 7606 attribute-discard or treat-as-withdraw outcome of a received UPDATE.</summary>
     public BgpError LastUpdateError { get; private set; }
@@ -90,14 +104,16 @@ public sealed class PeerSession : IAsyncDisposable
         {
             throw new InvalidOperationException("The session is already running.");
         }
+        _passive = passive;
         _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>
-    /// Hands over a connection the peer opened to us (RFC 4271 event 17). It is taken while the
-    /// session waits for TCP (Connect or Active); otherwise it is closed: the connection we have
-    /// wins. (RFC 4271 §6.8 collision resolution by BGP Identifier is not implemented yet.)
+    /// Hands over a connection the peer opened to us (RFC 4271 event 17). While the session waits
+    /// for TCP (Connect or Active) it becomes the session's connection; while ours is opening
+    /// (OpenSent, OpenConfirm) both are kept until the BGP Identifiers decide (§6.8); against an
+    /// Established session it is closed with Cease / Connection Collision Resolution.
     /// </summary>
     public void Accept(Socket socket)
     {
@@ -117,7 +133,7 @@ public sealed class PeerSession : IAsyncDisposable
 
     /// <summary>
     /// Administrative shutdown (RFC 4486 Cease/2 with an RFC 9003 communication), waiting until the
-    /// NOTIFICATION is written or <paramref name="cancellationToken"/> fires.
+    /// NOTIFICATION is queued or <paramref name="cancellationToken"/> fires.
     /// </summary>
     public Task StopAsync(string? communication, CancellationToken cancellationToken) =>
         StopAsync(CeaseSubcode.AdministrativeShutdown, communication, cancellationToken);
@@ -138,10 +154,10 @@ public sealed class PeerSession : IAsyncDisposable
         {
             await _loop.ConfigureAwait(false);
         }
-        await DropConnection().ConfigureAwait(false);
-        foreach (var (timer, _) in _timers.Values)
+        foreach (var attempt in Attempts())
         {
-            timer.Dispose();
+            await DropConnection(attempt).ConfigureAwait(false);
+            attempt.DisposeTimers();
         }
         _stopping.Dispose();
     }
@@ -154,7 +170,7 @@ public sealed class PeerSession : IAsyncDisposable
         {
             await foreach (var input in _inputs.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
             {
-                await HandleAsync(input).ConfigureAwait(false);
+                Handle(input);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -163,73 +179,82 @@ public sealed class PeerSession : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(object input)
+    private void Handle(object input)
     {
         switch (input)
         {
             case TimerFired fired:
-                if (_timers.TryGetValue(fired.Timer, out var current) && current.Generation == fired.Generation)
+                if (IsLive(fired.Attempt) && fired.Attempt.Timers.TryGetValue(fired.Timer, out var current) && current.Generation == fired.Generation)
                 {
-                    _timers.Remove(fired.Timer);
-                    await ApplyAsync(new TimerExpired(fired.Timer)).ConfigureAwait(false);
+                    fired.Attempt.Timers.Remove(fired.Timer);
+                    Apply(fired.Attempt, new TimerExpired(fired.Timer));
                 }
                 break;
-            case ConnectionEvent { ConnectionId: var id } e when id != _connectionId:
+            case ConnectionEvent e when Owner(e.ConnectionId) is null:
                 // From a connection already dropped: stale.
                 (e as Connected)?.Socket.Dispose();
                 break;
             case Connected connected:
-                _connection = new Connection(connected.Socket, SocketConnection.Create(connected.Socket, name: $"bgp {_endpoint.Remote}"));
-                _connection.Reader = ReadAsync(_connection, _connectionId);
-                await ApplyAsync(new TcpConnected(Outbound: true)).ConfigureAwait(false);
+                var outbound = Owner(connected.ConnectionId)!;
+                outbound.Connecting = false;
+                Open(outbound, connected.Socket, inbound: false);
+                Apply(outbound, new TcpConnected(Outbound: true));
                 break;
             case Inbound inbound:
-                if (_connection is not null || _fsm.State is not (BgpState.Connect or BgpState.Active))
-                {
-                    inbound.Socket.Dispose();
-                    break;
-                }
-                _ = DropConnection(); // an outbound attempt still under way becomes stale
-                inbound.Socket.NoDelay = true;
-                _connection = new Connection(inbound.Socket, SocketConnection.Create(inbound.Socket, name: $"bgp {_endpoint.Remote}"));
-                _connection.Reader = ReadAsync(_connection, _connectionId);
-                await ApplyAsync(new TcpConnected(Outbound: false)).ConfigureAwait(false);
+                AcceptInbound(inbound.Socket);
                 break;
             case ConnectFailed failed:
                 LastConnectionError = failed.Reason;
                 Log.ConnectionFailed(_logger, _endpoint.Remote, failed.Reason);
-                await ApplyAsync(new TcpConnectionFails(failed.Reason)).ConfigureAwait(false);
+                var owner = Owner(failed.ConnectionId)!;
+                owner.Connecting = false;
+                Apply(owner, new TcpConnectionFails(failed.Reason));
                 break;
             case FramingFailed framing:
-                await ApplyAsync(new MessageError(framing.Error)).ConfigureAwait(false);
+                Apply(Owner(framing.ConnectionId)!, new MessageError(framing.Error));
                 break;
             case Received received:
-                await ApplyAsync(Decode(received.Message)).ConfigureAwait(false);
+                var on = Owner(received.ConnectionId)!;
+                var message = Decode(on, received.Message);
+                if (message is OpenReceived open && ResolveCollision(on, open.Open))
+                {
+                    break; // this connection lost: it is closed, its OPEN goes no further
+                }
+                Apply(on, message);
+                break;
+            case Drained drained:
+                OnDrained(drained);
+                break;
+            case StallCheck check:
+                OnStallCheck(check);
                 break;
             case RoutesChanged changed:
                 _routes = changed.Routes;
-                if (_fsm.State == BgpState.Established)
+                if (_main.Fsm.State == BgpState.Established)
                 {
                     PlanRoutes();
-                    await FlushRoutesAsync().ConfigureAwait(false);
+                    WriteRoutes();
                 }
                 break;
             case StopCommand stop:
-                await ApplyAsync(new StopRequested(false, stop.Subcode, stop.Communication)).ConfigureAwait(false);
+                foreach (var attempt in Attempts())
+                {
+                    Apply(attempt, new StopRequested(false, stop.Subcode, stop.Communication));
+                }
                 stop.Done.TrySetResult();
                 break;
             case BgpEvent e:
-                await ApplyAsync(e).ConfigureAwait(false);
+                Apply(_main, e);
                 break;
         }
     }
 
-    /// <summary>Decodes a received message with what the session has negotiated so far.</summary>
-    private BgpEvent Decode(byte[] message)
+    /// <summary>Decodes a received message with what the connection has negotiated so far.</summary>
+    private static BgpEvent Decode(Attempt attempt, byte[] message)
     {
         // Before Established only OPEN, KEEPALIVE and NOTIFICATION are legal, and none depends on
         // negotiation; the channel keeps order, so UPDATEs after the first KEEPALIVE see the session.
-        var codec = _fsm.Session?.Codec ?? CodecOptions.Default;
+        var codec = attempt.Fsm.Session?.Codec ?? CodecOptions.Default;
         var status = MessageReader.TryRead(message, codec, out var decoded, out var error);
         if (status != OperationStatus.Done)
         {
@@ -246,72 +271,68 @@ public sealed class PeerSession : IAsyncDisposable
         };
     }
 
-    private async Task ApplyAsync(BgpEvent e)
+    private void Apply(Attempt attempt, BgpEvent e)
     {
-        var transition = _fsm.Handle(e);
+        var transition = attempt.Fsm.Handle(e);
         foreach (var action in transition.Actions)
         {
-            await CarryOutAsync(action).ConfigureAwait(false);
+            CarryOut(attempt, action);
         }
-        _published = new Published(_fsm.State, _fsm.Session);
+        AfterTransition(attempt);
+        _published = new Published(_main.Fsm.State, _main.Fsm.Session);
         if (transition.From != transition.To)
         {
             Log.StateChanged(_logger, _endpoint.Remote, transition.From, transition.To);
-            StateChanged?.Invoke(this, transition);
+            if (attempt == _main)
+            {
+                StateChanged?.Invoke(this, transition);
+            }
         }
     }
 
-    private async Task CarryOutAsync(BgpAction action)
+    private void CarryOut(Attempt attempt, BgpAction action)
     {
         switch (action)
         {
-            case InitiateConnection:
-                BeginConnect();
+            case InitiateConnection when attempt == _main:
+                BeginConnect(attempt);
                 break;
-            case ListenForConnection:
+            case InitiateConnection or ListenForConnection:
                 // Inbound connections are accepted by the speaker's listener and handed over; a
-                // session started passively simply waits for one.
+                // session started passively simply waits for one. An FSM kept for an incoming
+                // connection never connects out: it is discarded once its connection is gone.
                 break;
             case Fsm.DropConnection:
-                _ = DropConnection(); // completes in the background, bounded by CloseGrace
+                _ = DropConnection(attempt); // completes in the background, bounded by CloseGrace
                 break;
             case Send send:
-                await WriteAsync(send.Message).ConfigureAwait(false);
+                Write(attempt, send.Message);
                 break;
-            case StartTimer start:
-                StartTimer(start.Timer, start.After);
+            case StartTimer start when attempt == _main || start.Timer != BgpTimer.IdleHold:
+                StartTimer(attempt, start.Timer, start.After);
                 break;
+            case Fsm.StartTimer:
+                break; // only the peer's own FSM restarts after a failure (an incoming one's is discarded)
             case StopTimer stop:
-                if (_timers.Remove(stop.Timer, out var running))
+                if (attempt.Timers.Remove(stop.Timer, out var running))
                 {
                     running.Timer.Dispose();
                 }
                 break;
             case SessionUp up:
+                Promote(attempt);
                 Log.SessionUp(_logger, _endpoint.Remote, up.Session.PeerAsn, up.Session.HoldTime, up.Session.Families,
                     up.Session.Codec.FourOctetAsn, up.Session.Codec.MaxMessageLength > BgpHeader.MaxMessageLength);
-                var local = _connection?.Socket.LocalEndPoint as IPEndPoint;
-                var nextHopV4 = local?.Address.AddressFamily == AddressFamily.InterNetwork ? local.Address : null;
-                var nextHopV6 = _endpoint.NextHopV6 ?? (local?.Address.AddressFamily == AddressFamily.InterNetworkV6 ? local.Address : null);
-                _policy = new ExportPolicy(_options.LocalAsn, up.Session, nextHopV4, nextHopV6, _endpoint.LinkLocalV6);
+                var local = attempt.Connection?.Socket.LocalEndPoint as IPEndPoint;
+                _policy = new ExportPolicy(_options.LocalAsn, up.Session, NextHopV4(local), NextHopV6(local), _endpoint.LinkLocalV6);
                 _builder = new UpdateBuilder(up.Session.Codec);
                 _rib.SessionReset();
                 PlanRoutes();
-                await FlushRoutesAsync().ConfigureAwait(false);
-                // RFC 4724 §2: End-of-RIB for each family once the initial routes are out.
-                for (var i = 0; i < up.Session.Families.Count; i++)
-                {
-                    await WriteAsync(UpdateMessage.EndOfRib(up.Session.Families[i])).ConfigureAwait(false);
-                }
+                _endOfRibDue = true;
+                WriteRoutes();
                 break;
             case SessionDown down:
-                LastDown = down;
-                var received = down.Reason is DownReason.NotificationReceived or DownReason.VersionNotificationReceived;
-                Log.SessionDown(_logger, _endpoint.Remote, down.Reason, received ? "received" : "sent",
-                    down.Notification, down.WasEstablished);
-                _policy = null;
-                _builder = null;
-                _rib.SessionReset();
+                OnSessionDown(attempt, down);
                 break;
             case Deliver { Message: UpdateReceived update }:
                 UpdatesReceived++;
@@ -323,34 +344,62 @@ public sealed class PeerSession : IAsyncDisposable
                 break;
             case Deliver { Message: RouteRefreshReceived refresh }:
                 Log.RouteRefresh(_logger, _endpoint.Remote, refresh.Refresh.Family);
-                await AnswerRouteRefreshAsync(refresh.Refresh).ConfigureAwait(false);
+                AnswerRouteRefresh(attempt, refresh.Refresh);
                 break;
         }
     }
 
-    /// <summary>RFC 2918 §4 / RFC 7313 §4: re-send the family, inside BoRR/EoRR when both sides support it.</summary>
-    private async Task AnswerRouteRefreshAsync(RouteRefreshMessage refresh)
+    private void OnSessionDown(Attempt attempt, SessionDown down)
     {
-        if (_builder is null || _connection is null || refresh.Subtype != RouteRefreshSubtype.Normal)
+        var received = down.Reason is DownReason.NotificationReceived or DownReason.VersionNotificationReceived;
+        Log.SessionDown(_logger, _endpoint.Remote, down.Reason, received ? "received" : "sent", down.Notification, down.WasEstablished);
+        if (down.WasEstablished)
+        {
+            _policy = null;
+            _builder = null;
+            _endOfRibDue = false;
+            _rib.SessionReset();
+        }
+        // A connection that lost a collision says nothing about the peer: the other one carries on.
+        if (down.Reason != DownReason.ConnectionCollision || Other(attempt) is null)
+        {
+            LastDown = down;
+        }
+    }
+
+    /// <summary>IPv4 VIPs need an IPv4 next hop: the session's own address, or the configured one over an IPv6 session.</summary>
+    private IPAddress? NextHopV4(IPEndPoint? local) =>
+        _endpoint.NextHopV4 ?? (local?.Address is { } address && (address.AddressFamily == AddressFamily.InterNetwork || address.IsIPv4MappedToIPv6)
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address) : null);
+
+    private IPAddress? NextHopV6(IPEndPoint? local) =>
+        _endpoint.NextHopV6 ?? (local?.Address is { AddressFamily: AddressFamily.InterNetworkV6, IsIPv4MappedToIPv6: false } address ? address : null);
+
+    /// <summary>RFC 2918 §4 / RFC 7313 §4: re-send the family, inside BoRR/EoRR when both sides support it.</summary>
+    private void AnswerRouteRefresh(Attempt attempt, RouteRefreshMessage refresh)
+    {
+        if (_builder is null || attempt.Connection is not { } connection || refresh.Subtype != RouteRefreshSubtype.Normal)
         {
             return; // BoRR/EoRR from the peer concern its routes, which we do not keep
         }
-        var enhanced = _fsm.Session?.EnhancedRouteRefresh == true;
+        var enhanced = attempt.Fsm.Session?.EnhancedRouteRefresh == true;
         if (enhanced)
         {
-            await WriteAsync(new RouteRefreshMessage(refresh.Afi, RouteRefreshSubtype.BeginningOfRouteRefresh, refresh.Safi)).ConfigureAwait(false);
+            Write(attempt, new RouteRefreshMessage(refresh.Afi, RouteRefreshSubtype.BeginningOfRouteRefresh, refresh.Safi));
         }
-        UpdatesSent += _rib.WriteFull(_connection.Pipe.Output, _builder, refresh.Afi);
+        // A refresh re-sends the whole family at once: the peer asked for it, and the output budget
+        // still applies to everything after it (no further UPDATEs until this has drained).
+        UpdatesSent += _rib.WriteFull(connection.Output, _builder, refresh.Afi);
         if (enhanced)
         {
-            await WriteAsync(new RouteRefreshMessage(refresh.Afi, RouteRefreshSubtype.EndOfRouteRefresh, refresh.Safi)).ConfigureAwait(false);
+            Write(attempt, new RouteRefreshMessage(refresh.Afi, RouteRefreshSubtype.EndOfRouteRefresh, refresh.Safi));
         }
-        await FlushAsync().ConfigureAwait(false);
+        Flush(attempt);
     }
 
     private void PlanRoutes()
     {
-        if (_policy is null || _fsm.Session is not { } session)
+        if (_policy is null || _main.Fsm.Session is not { } session)
         {
             return;
         }
@@ -370,201 +419,18 @@ public sealed class PeerSession : IAsyncDisposable
         _rib.SetDesired(desired);
     }
 
-    private async Task FlushRoutesAsync()
+    private void StartTimer(Attempt attempt, BgpTimer timer, TimeSpan after)
     {
-        if (_builder is null || _connection is null || !_rib.HasChanges)
-        {
-            return;
-        }
-        UpdatesSent += _rib.WriteChanges(_connection.Pipe.Output, _builder);
-        await FlushAsync().ConfigureAwait(false);
-    }
-
-    private async Task WriteAsync(BgpMessage message)
-    {
-        if (_connection is null)
-        {
-            return;
-        }
-        MessageWriter.Write(_connection.Pipe.Output, message, _fsm.Session?.Codec ?? CodecOptions.Default);
-        await FlushAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A peer that stops reading must not hold the session loop forever: a flush that does not
-    /// complete within the Hold Time (or 30 s before negotiation) counts as a failed connection.
-    /// </summary>
-    private async Task FlushAsync()
-    {
-        if (_connection is null)
-        {
-            return;
-        }
-        var limit = _fsm.Session?.HoldTime is { } hold && hold > TimeSpan.Zero ? hold : TimeSpan.FromSeconds(30);
-        try
-        {
-            await _connection.Pipe.Output.FlushAsync(_stopping.Token).AsTask().WaitAsync(limit, _time, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            _inputs.Writer.TryWrite(new ConnectFailed(_connectionId, $"peer did not read for {limit.TotalSeconds:0} s"));
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            _inputs.Writer.TryWrite(new ConnectFailed(_connectionId, ex.Message));
-        }
-    }
-
-    private void StartTimer(BgpTimer timer, TimeSpan after)
-    {
-        if (_timers.Remove(timer, out var old))
+        if (attempt.Timers.Remove(timer, out var old))
         {
             old.Timer.Dispose();
         }
         var generation = ++_timerGeneration;
-        var created = _time.CreateTimer(_ => _inputs.Writer.TryWrite(new TimerFired(timer, generation)), null, after, Timeout.InfiniteTimeSpan);
-        _timers[timer] = (created, generation);
+        var created = _time.CreateTimer(_ => _inputs.Writer.TryWrite(new TimerFired(attempt, timer, generation)), null, after, Timeout.InfiniteTimeSpan);
+        attempt.Timers[timer] = (created, generation);
     }
 
-    private void BeginConnect()
-    {
-        _ = DropConnection();
-        var id = _connectionId;
-        _ = ConnectAsync(id);
-    }
-
-    private async Task ConnectAsync(int id)
-    {
-        var socket = _endpoint.SocketFactory?.Invoke(_endpoint.Remote.AddressFamily)
-            ?? new Socket(_endpoint.Remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.NoDelay = true;
-            if (_endpoint.Password is { Length: > 0 } password)
-            {
-                TcpMd5.Set(socket, _endpoint.Remote.Address, password);
-            }
-            if (_endpoint.LocalAddress is { } local)
-            {
-                socket.Bind(new IPEndPoint(local, 0));
-            }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            timeout.CancelAfter(_endpoint.ConnectTimeout);
-            await socket.ConnectAsync(_endpoint.Remote, timeout.Token).ConfigureAwait(false);
-            _inputs.Writer.TryWrite(new Connected(id, socket));
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-        {
-            socket.Dispose();
-            var reason = ex is OperationCanceledException ? $"connect to {_endpoint.Remote} timed out" : $"connect to {_endpoint.Remote}: {ex.Message}";
-            if (ex is OperationCanceledException && _endpoint.Password is { Length: > 0 })
-            {
-                // With RFC 2385 a wrong or missing key makes the peer's kernel drop our SYNs silently.
-                reason += " (TCP MD5 is on: check that both ends have the same password)";
-            }
-            _inputs.Writer.TryWrite(new ConnectFailed(id, reason));
-        }
-    }
-
-    /// <summary>Frames messages off the connection and posts them to the loop, which decodes them.</summary>
-    private async Task ReadAsync(Connection connection, int id)
-    {
-        var input = connection.Pipe.Input;
-        var reason = "connection closed by peer";
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync(_stopping.Token).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                while (true)
-                {
-                    // Framing only: the header is checked against the largest size we ever accept; the
-                    // loop then decodes with the negotiated options (which may shrink it again).
-                    var status = MessageReader.TryReadHeader(buffer, CodecOptions.Modern, out var length, out _, out var error);
-                    if (status == OperationStatus.NeedMoreData)
-                    {
-                        break;
-                    }
-                    if (status == OperationStatus.InvalidData)
-                    {
-                        _inputs.Writer.TryWrite(new FramingFailed(id, error));
-                        input.AdvanceTo(buffer.End);
-                        return;
-                    }
-                    var message = buffer.Slice(0, length).ToArray();
-                    buffer = buffer.Slice(length);
-                    _inputs.Writer.TryWrite(new Received(id, message));
-                }
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or ConnectionAbortedException)
-        {
-            reason = ex.Message;
-        }
-        _inputs.Writer.TryWrite(new ConnectFailed(id, reason));
-    }
-
-    private Task DropConnection()
-    {
-        _connectionId++;
-        if (_connection is not { } connection)
-        {
-            return Task.CompletedTask;
-        }
-        _connection = null;
-        return CloseAsync(connection);
-    }
-
-    /// <summary>
-    /// Closes gracefully: completing the output lets the pipe send what is queued (a NOTIFICATION
-    /// above all) and then a FIN; the socket is released once the peer closes too, or after
-    /// <see cref="CloseGrace"/> at most.
-    /// </summary>
-    private async Task CloseAsync(Connection connection)
-    {
-        await connection.Pipe.Output.CompleteAsync().ConfigureAwait(false);
-        if (connection.Reader is { } reader)
-        {
-            await Task.WhenAny(reader, Task.Delay(CloseGrace, _time)).ConfigureAwait(false);
-        }
-        connection.Pipe.Dispose();
-        connection.Socket.Dispose();
-    }
-
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
-
-    private sealed class Connection(Socket socket, SocketConnection pipe)
-    {
-        public Socket Socket { get; } = socket;
-
-        public SocketConnection Pipe { get; } = pipe;
-
-        public Task? Reader { get; set; }
-    }
-
-    private abstract record ConnectionEvent(int ConnectionId);
-
-    private sealed record Connected(int ConnectionId, Socket Socket) : ConnectionEvent(ConnectionId);
-
-    private sealed record ConnectFailed(int ConnectionId, string Reason) : ConnectionEvent(ConnectionId);
-
-    private sealed record Received(int ConnectionId, byte[] Message) : ConnectionEvent(ConnectionId);
-
-    private sealed record FramingFailed(int ConnectionId, BgpError Error) : ConnectionEvent(ConnectionId);
-
-    private sealed record Inbound(Socket Socket);
-
-    private sealed record TimerFired(BgpTimer Timer, int Generation);
+    private sealed record TimerFired(Attempt Attempt, BgpTimer Timer, int Generation);
 
     private sealed record RoutesChanged(IReadOnlyCollection<Route> Routes);
 

@@ -14,13 +14,15 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// </summary>
 internal sealed class NetnsLab : IDisposable
 {
-    private const string Prefix = "bgplbt";
+    private const string DefaultPrefix = "bgplbt";
 
-    public NetnsLab(string name)
+    /// <param name="name">The lab's name, unique among the tests of one prefix.</param>
+    /// <param name="prefix">Namespace name prefix: test classes run in parallel with other suites use their own, so that removing stale labs never touches another's.</param>
+    public NetnsLab(string name, string prefix = DefaultPrefix)
     {
-        RemoveStale(name);
-        Namespace = $"{Prefix}-{name}-peer";
-        HostNamespace = $"{Prefix}-{name}-host";
+        RemoveStale(prefix, name);
+        Namespace = $"{prefix}-{name}-peer";
+        HostNamespace = $"{prefix}-{name}-host";
         Sh($"ip netns add {Namespace}");
         Sh($"ip netns add {HostNamespace}");
         Sh($"ip -n {HostNamespace} link add h0 type veth peer name p0 netns {Namespace}");
@@ -88,9 +90,9 @@ internal sealed class NetnsLab : IDisposable
     }
 
     /// <summary>Namespaces of the same lab left by a crashed run (other labs may be running in parallel).</summary>
-    private static void RemoveStale(string name)
+    private static void RemoveStale(string prefix, string name)
     {
-        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
     }
 
     public static string Sh(string command, int timeoutSeconds = 20)

@@ -64,6 +64,44 @@ public sealed class AdjRibOutTests
     }
 
     [Fact]
+    public void A_byte_budget_splits_the_changes_over_several_writes_and_the_peer_ends_up_with_all()
+    {
+        const int budget = 4096;
+        var rib = new AdjRibOut();
+        var peer = new Peer();
+        for (var i = 0; i < 3000; i++)
+        {
+            rib.Announce(P($"198.18.{i / 256}.{i % 256}/32"), V4);
+        }
+        for (var i = 1; i <= 1000; i++)
+        {
+            rib.Announce(P($"2001:db8:ffff::{i:x}/128"), V6);
+        }
+        void DrainInSteps()
+        {
+            for (var writes = 0; rib.HasChanges; writes++)
+            {
+                Assert.True(writes < 100, "the budget never lets the changes through");
+                var output = new ArrayBufferWriter<byte>();
+                Assert.True(rib.WriteChanges(output, new UpdateBuilder(Session), budget) > 0);
+                // At most the room plus one minimum chunk (256 changes of at most 32 octets each).
+                Assert.InRange(output.WrittenCount, 1, budget + (256 * 32));
+                peer.Receive(output.WrittenMemory);
+            }
+        }
+        DrainInSteps();
+        Assert.Equal(4000, peer.Table.Count);
+        for (var i = 0; i < 1500; i++)
+        {
+            rib.Withdraw(P($"198.18.{i / 256}.{i % 256}/32"));
+        }
+        DrainInSteps();
+        Assert.Equal(2500, peer.Table.Count);
+        Assert.False(peer.Table.ContainsKey(P("198.18.0.0/32")));
+        Assert.Equal(V6, peer.Table[P("2001:db8:ffff::3e8/128")]);
+    }
+
+    [Fact]
     public void Announcements_reach_the_peer_once()
     {
         var rib = new AdjRibOut();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using BgpLb.BgpSpeaker.Fsm;
@@ -19,43 +18,19 @@ public sealed class PeerSessionTests
     private sealed class ScriptedPeer : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private Socket? _socket;
-        private byte[] _pending = [];
+        private MessageSocket? _socket;
 
         public ScriptedPeer() => _listener.Start();
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-        public async Task AcceptAsync() => _socket = await _listener.AcceptSocketAsync(new CancellationTokenSource(Bound).Token);
+        public async Task AcceptAsync() => _socket = new MessageSocket(await _listener.AcceptSocketAsync(new CancellationTokenSource(Bound).Token));
 
-        public async Task SendAsync(BgpMessage message) =>
-            await _socket!.SendAsync(MessageWriter.ToArray(message, CodecOptions.Default), new CancellationTokenSource(Bound).Token);
+        public Task SendAsync(BgpMessage message) => _socket!.SendAsync(message);
 
-        public async Task SendRawAsync(byte[] bytes) => await _socket!.SendAsync(bytes, new CancellationTokenSource(Bound).Token);
+        public Task SendRawAsync(byte[] bytes) => _socket!.SendRawAsync(bytes);
 
-        /// <summary>The next message from the session, skipping KEEPALIVEs when asked.</summary>
-        public async Task<BgpMessage> ReceiveAsync(bool skipKeepalives = false)
-        {
-            using var timeout = new CancellationTokenSource(Bound);
-            var buffer = new byte[4096];
-            while (true)
-            {
-                var sequence = new ReadOnlySequence<byte>(_pending);
-                if (MessageReader.TryRead(ref sequence, CodecOptions.Modern, out var message, out var error) == OperationStatus.Done)
-                {
-                    _pending = sequence.ToArray();
-                    if (skipKeepalives && message is KeepaliveMessage)
-                    {
-                        continue;
-                    }
-                    return message!;
-                }
-                Assert.False(error.IsError, error.ToString());
-                var read = await _socket!.ReceiveAsync(buffer, timeout.Token);
-                Assert.True(read > 0, "the session closed the connection");
-                _pending = [.. _pending, .. buffer.AsSpan(0, read)];
-            }
-        }
+        public Task<BgpMessage> ReceiveAsync(bool skipKeepalives = false) => _socket!.ReceiveAsync(skipKeepalives);
 
         public void Dispose()
         {
