@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Tests.Interop;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BgpLb.BgpSpeaker.Tests.Resilience;
+
+/// <summary>
+/// The router process crashes (SIGKILL: its kernel closes the connection, no NOTIFICATION) and
+/// comes back: our session goes down as a connection failure, retries with its back-off while
+/// the router is away, reconnects once it listens again and announces everything again, which is
+/// read back from the restarted router.
+/// </summary>
+[Trait("Category", "Interop")]
+public sealed class PeerRestartTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("bird")]
+    [InlineData("frr")]
+    [InlineData("gobgp")]
+    public async Task Router_killed_and_restarted_gets_every_route_again_after_a_backed_off_reconnect(string kind)
+    {
+        using var lab = new ResilienceLab($"rst-{kind}");
+        var router = Routers.Create(kind, lab, new RouterConfig());
+        router.Start();
+        var options = ResilienceLab.Options();
+        await using var session = lab.Session(options);
+        var clock = Stopwatch.StartNew();
+        var attempts = new ConcurrentQueue<TimeSpan>(); // when the session entered Connect
+        var downs = new ConcurrentQueue<(TimeSpan At, SessionDown Down, string? Error)>();
+        session.StateChanged += (_, t) =>
+        {
+            if (t.To == BgpState.Connect)
+            {
+                attempts.Enqueue(clock.Elapsed);
+            }
+            foreach (var down in t.Actions.OfType<SessionDown>())
+            {
+                downs.Enqueue((clock.Elapsed, down, session.LastConnectionError));
+            }
+        };
+        try
+        {
+            session.SetRoutes(InteropScenario.Routes());
+            session.Start();
+            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)),
+                $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the crash");
+
+            var downsBefore = downs.Count;
+            router.Kill();
+            Assert.True(NetnsLab.WaitUntil(() => downs.Count > downsBefore, TimeSpan.FromSeconds(10)), "the session outlived the router");
+            var (wentDown, down, error) = downs.ElementAt(downsBefore);
+            output.WriteLine($"down: {down}; connection error: {error}");
+            // RFC 4271 §8.2.2 Established + event 18 (TcpConnectionFails): no NOTIFICATION either way.
+            Assert.Equal(DownReason.ConnectionFailed, down.Reason);
+            Assert.True(down.WasEstablished);
+            Assert.Null(down.Notification);
+            // The dead process's kernel closed the connection (FIN, or RST when data was unread).
+            Assert.Matches("connection closed by peer|reset by peer", error);
+
+            // The router stays away 8 s: connects are refused, and the attempts back off
+            // (1 s, 2 s, 4 s, 4 s: ConnectRetryTime doubled per failure, capped at 4 s, jittered by 0.75-1.0).
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            var whileAway = attempts.Where(t => t > wentDown).ToList();
+            output.WriteLine($"attempts after the session went down at {wentDown.TotalSeconds:0.00} s: {string.Join(", ", whileAway.Select(t => t.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}");
+            Assert.Contains("refused", session.LastConnectionError, StringComparison.OrdinalIgnoreCase);
+            Assert.True(whileAway.Count >= 3, $"only {whileAway.Count} attempts in 8 s");
+            Assert.True(whileAway[0] - wentDown >= 0.75 * options.ConnectRetryTime, $"first retry {whileAway[0] - wentDown} after the crash");
+            Assert.True(whileAway[1] - whileAway[0] >= 0.75 * 2 * options.ConnectRetryTime, $"second gap {whileAway[1] - whileAway[0]}");
+            Assert.True(whileAway[2] - whileAway[1] >= 0.75 * options.MaxConnectRetryTime, $"third gap {whileAway[2] - whileAway[1]}");
+
+            router.Start();
+            var back = clock.Elapsed;
+            // The next attempt comes within the capped back-off (4 s); slack for a loaded machine.
+            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, options.MaxConnectRetryTime + TimeSpan.FromSeconds(10)),
+                $"not re-established {(clock.Elapsed - back).TotalSeconds:0.0} s after the router came back: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            output.WriteLine($"re-established {(clock.Elapsed - back).TotalSeconds:0.00} s after the router listened again");
+            router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after the router's restart");
+        }
+        finally
+        {
+            output.WriteLine(router.ReadLog());
+        }
+    }
+}
