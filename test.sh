@@ -11,6 +11,7 @@ command -v bird >/dev/null 2>&1 || need_apt+=(bird2)
 { command -v gobgpd && command -v gobgp; } >/dev/null 2>&1 || need_apt+=(gobgpd)
 command -v exabgp >/dev/null 2>&1 || need_apt+=(exabgp)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2

@@ -18,6 +18,7 @@ internal sealed partial class BirdRouter(ResilienceLab lab, RouterConfig config)
 
     // "graceful restart aware" (BIRD's default, written out): BIRD acts as the RFC 4724 receiving
     // speaker for a peer that advertises the capability, and drops routes at once for one that does not.
+    // "error wait time 1, 5": after a failed session BIRD would otherwise refuse us for 60 s.
     private string BirdConfig() => $$"""
         router id {{NetnsLab.PeerV4}};
         log "{{LogFile}}" all;
@@ -29,6 +30,7 @@ internal sealed partial class BirdRouter(ResilienceLab lab, RouterConfig config)
           passive on;
           hold time {{Config.HoldTime}};
           graceful restart aware;
+          error wait time 1, 5;
           {{(Config.Password is null ? "" : $"password \"{Config.Password}\";")}}
           ipv4 { import all; export none; };
           ipv6 { import all; export none; };

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using BgpLb.BgpSpeaker.Fsm;
 using BgpLb.BgpSpeaker.Tests.Interop;
 using Xunit;
@@ -27,20 +25,7 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
         router.Start();
         var options = ResilienceLab.Options();
         await using var session = lab.Session(options);
-        var clock = Stopwatch.StartNew();
-        var attempts = new ConcurrentQueue<TimeSpan>(); // when the session entered Connect
-        var downs = new ConcurrentQueue<(TimeSpan At, SessionDown Down, string? Error)>();
-        session.StateChanged += (_, t) =>
-        {
-            if (t.To == BgpState.Connect)
-            {
-                attempts.Enqueue(clock.Elapsed);
-            }
-            foreach (var down in t.Actions.OfType<SessionDown>())
-            {
-                downs.Enqueue((clock.Elapsed, down, session.LastConnectionError));
-            }
-        };
+        var watch = new SessionWatch(session);
         try
         {
             session.SetRoutes(InteropScenario.Routes());
@@ -49,10 +34,9 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
                 $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the crash");
 
-            var downsBefore = downs.Count;
+            var downsBefore = watch.DownCount;
             router.Kill();
-            Assert.True(NetnsLab.WaitUntil(() => downs.Count > downsBefore, TimeSpan.FromSeconds(10)), "the session outlived the router");
-            var (wentDown, down, error) = downs.ElementAt(downsBefore);
+            var (wentDown, down, error) = watch.NextDown(downsBefore, TimeSpan.FromSeconds(10), "router killed");
             output.WriteLine($"down: {down}; connection error: {error}");
             // RFC 4271 §8.2.2 Established + event 18 (TcpConnectionFails): no NOTIFICATION either way.
             Assert.Equal(DownReason.ConnectionFailed, down.Reason);
@@ -64,7 +48,7 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
             // The router stays away 8 s: connects are refused, and the attempts back off
             // (1 s, 2 s, 4 s, 4 s: ConnectRetryTime doubled per failure, capped at 4 s, jittered by 0.75-1.0).
             await Task.Delay(TimeSpan.FromSeconds(8));
-            var whileAway = attempts.Where(t => t > wentDown).ToList();
+            var whileAway = watch.AttemptsSince(wentDown);
             output.WriteLine($"attempts after the session went down at {wentDown.TotalSeconds:0.00} s: {string.Join(", ", whileAway.Select(t => t.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}");
             Assert.Contains("refused", session.LastConnectionError, StringComparison.OrdinalIgnoreCase);
             Assert.True(whileAway.Count >= 3, $"only {whileAway.Count} attempts in 8 s");
@@ -73,11 +57,11 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
             Assert.True(whileAway[2] - whileAway[1] >= 0.75 * options.MaxConnectRetryTime, $"third gap {whileAway[2] - whileAway[1]}");
 
             router.Start();
-            var back = clock.Elapsed;
+            var back = watch.Now;
             // The next attempt comes within the capped back-off (4 s); slack for a loaded machine.
             Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, options.MaxConnectRetryTime + TimeSpan.FromSeconds(10)),
-                $"not re-established {(clock.Elapsed - back).TotalSeconds:0.0} s after the router came back: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
-            output.WriteLine($"re-established {(clock.Elapsed - back).TotalSeconds:0.00} s after the router listened again");
+                $"not re-established {(watch.Now - back).TotalSeconds:0.0} s after the router came back: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            output.WriteLine($"re-established {(watch.Now - back).TotalSeconds:0.00} s after the router listened again");
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after the router's restart");
         }
         finally
