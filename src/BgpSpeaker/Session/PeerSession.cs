@@ -35,6 +35,7 @@ public sealed class PeerSession : IAsyncDisposable
     private Connection? _connection;
     private int _connectionId;
     private int _timerGeneration;
+    private long _connectStarted;
     private ExportPolicy? _policy;
     private UpdateBuilder? _builder;
     private Task? _loop;
@@ -171,6 +172,12 @@ public sealed class PeerSession : IAsyncDisposable
                 if (_timers.TryGetValue(fired.Timer, out var current) && current.Generation == fired.Generation)
                 {
                     _timers.Remove(fired.Timer);
+                    if (fired.Timer == BgpTimer.ConnectRetry && _fsm.State == BgpState.Connect && _connection is null)
+                    {
+                        // RFC 4271 §8.2.2 event 9 abandons the TCP attempt still under way for a new
+                        // one, so that attempt's own timeout is never heard of: say here why it failed.
+                        RecordConnectionError(NoAnswer(_time.GetElapsedTime(_connectStarted)));
+                    }
                     await ApplyAsync(new TimerExpired(fired.Timer)).ConfigureAwait(false);
                 }
                 break;
@@ -196,8 +203,7 @@ public sealed class PeerSession : IAsyncDisposable
                 await ApplyAsync(new TcpConnected(Outbound: false)).ConfigureAwait(false);
                 break;
             case ConnectFailed failed:
-                LastConnectionError = failed.Reason;
-                Log.ConnectionFailed(_logger, _endpoint.Remote, failed.Reason);
+                RecordConnectionError(failed.Reason);
                 await ApplyAsync(new TcpConnectionFails(failed.Reason)).ConfigureAwait(false);
                 break;
             case FramingFailed framing:
@@ -430,7 +436,22 @@ public sealed class PeerSession : IAsyncDisposable
     {
         _ = DropConnection();
         var id = _connectionId;
+        _connectStarted = _time.GetTimestamp();
         _ = ConnectAsync(id);
+    }
+
+    private void RecordConnectionError(string reason)
+    {
+        LastConnectionError = reason;
+        Log.ConnectionFailed(_logger, _endpoint.Remote, reason);
+    }
+
+    /// <summary>A TCP handshake that got no answer at all, with the likely cause when TCP MD5 is on.</summary>
+    private string NoAnswer(TimeSpan after)
+    {
+        var reason = $"connect to {_endpoint.Remote} timed out after {after.TotalSeconds:0.0} s";
+        // With RFC 2385 a wrong or missing key makes the peer's kernel drop our SYNs silently.
+        return _endpoint.Password is { Length: > 0 } ? reason + " (TCP MD5 is on: check that both ends have the same password)" : reason;
     }
 
     private async Task ConnectAsync(int id)
@@ -456,12 +477,7 @@ public sealed class PeerSession : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            var reason = ex is OperationCanceledException ? $"connect to {_endpoint.Remote} timed out" : $"connect to {_endpoint.Remote}: {ex.Message}";
-            if (ex is OperationCanceledException && _endpoint.Password is { Length: > 0 })
-            {
-                // With RFC 2385 a wrong or missing key makes the peer's kernel drop our SYNs silently.
-                reason += " (TCP MD5 is on: check that both ends have the same password)";
-            }
+            var reason = ex is OperationCanceledException ? NoAnswer(_endpoint.ConnectTimeout) : $"connect to {_endpoint.Remote}: {ex.Message}";
             _inputs.Writer.TryWrite(new ConnectFailed(id, reason));
         }
     }
