@@ -22,6 +22,7 @@ internal sealed partial class BirdRouter(ResilienceLab lab, RouterConfig config)
     private string BirdConfig() => $$"""
         router id {{NetnsLab.PeerV4}};
         log "{{LogFile}}" all;
+        debug protocols { states };
         timeformat protocol iso long;
         protocol device { }
         protocol bgp bgplb {

@@ -17,6 +17,7 @@ internal sealed class SessionWatch
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentQueue<TimeSpan> _attempts = new();
     private readonly ConcurrentQueue<Down> _downs = new();
+    private readonly ConcurrentDictionary<BgpState, TimeSpan> _entered = new();
 
     public SessionWatch(PeerSession session)
     {
@@ -27,6 +28,7 @@ internal sealed class SessionWatch
             {
                 _attempts.Enqueue(_clock.Elapsed);
             }
+            _entered[t.To] = _clock.Elapsed;
             foreach (var down in t.Actions.OfType<SessionDown>())
             {
                 _downs.Enqueue(new Down(_clock.Elapsed, down, session.LastConnectionError));
@@ -38,6 +40,14 @@ internal sealed class SessionWatch
     public sealed record Down(TimeSpan At, SessionDown Session, string? ConnectionError);
 
     public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>
+    /// When the session last entered <paramref name="state"/>. Published after the transition's
+    /// actions: Established comes after the initial routes are written, OpenConfirm as our
+    /// KEEPALIVE leaves, which is when the peer deems the session Established.
+    /// </summary>
+    public TimeSpan LastEntered(BgpState state) =>
+        _entered.TryGetValue(state, out var at) ? at : throw new Xunit.Sdk.XunitException($"the session never entered {state}");
 
     public int DownCount => _downs.Count;
 
