@@ -51,6 +51,8 @@ internal sealed class SessionWatch
 
     public int DownCount => _downs.Count;
 
+    public IReadOnlyCollection<Down> Downs => _downs.ToArray();
+
     /// <summary>When the session entered Connect (began a TCP attempt), after <paramref name="since"/>.</summary>
     public List<TimeSpan> AttemptsSince(TimeSpan since) => _attempts.Where(t => t > since).ToList();
 

@@ -25,7 +25,10 @@ public sealed partial class StressTests(ITestOutputHelper output)
     public async Task Hundred_thousand_routes_reach_bird_and_a_full_withdraw_and_reannounce_keeps_the_session_up()
     {
         using var lab = new ResilienceLab("stress");
-        var router = (BirdRouter)Routers.Create("bird", lab, new RouterConfig());
+        // Hold time 90 s (our default): the session loop plans and writes a whole 100,000-route change
+        // in one go, sending nothing meanwhile, so with a short hold time on a CPU-starved machine the
+        // peer's hold timer can expire mid-dump (with 3 s it does, every retry; see docs/bgp-speaker.md).
+        var router = (BirdRouter)Routers.Create("bird", lab, new RouterConfig { HoldTime = 90 });
         router.Start();
         var first = IpPrefix.Parse("198.18.0.0/32").V4Address;
         var routes = Enumerable.Range(0, RouteCount).Select(i => new Route(IpPrefix.V4(first + (uint)i, 32))).ToList();
@@ -40,6 +43,7 @@ public sealed partial class StressTests(ITestOutputHelper output)
             session.Start();
             Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)),
                 $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            Assert.Equal(TimeSpan.FromSeconds(90), session.Negotiated!.HoldTime);
             var announced = Phase(router, RouteCount, "announce");
             var openConfirm = watch.LastEntered(BgpState.OpenConfirm);
             Report("announce", announced - openConfirm, cpu, $"start -> OpenConfirm {Seconds(openConfirm - start)}, OpenConfirm -> Established (initial routes written) {Seconds(watch.LastEntered(BgpState.Established) - openConfirm)}");
@@ -68,7 +72,9 @@ public sealed partial class StressTests(ITestOutputHelper output)
         }
         finally
         {
+            output.WriteLine(string.Join("\n", watch.Downs));
             output.WriteLine(router.Describe());
+            output.WriteLine(router.ReadLog());
         }
 
         // Wall time from the trigger until BIRD counts the routes (50 ms polls), and the CPU time
