@@ -33,7 +33,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             var before = lab.Session(options);
             before.SetRoutes(InteropScenario.Routes());
             before.Start();
-            AssertEstablished(before, router);
+            router.AssertEstablished(before, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before our restart");
             AssertRouterReadOurCapability(router);
 
@@ -51,7 +51,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             await using var after = lab.Session(options);
             after.SetRoutes(routes);
             after.Start();
-            AssertEstablished(after, router);
+            router.AssertEstablished(after, TimeSpan.FromSeconds(30));
             // End-of-RIB ends the restart: the route we did not send again is gone, the others are fresh.
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after our End-of-RIB");
             Assert.True(NetnsLab.WaitUntil(() => !Holds(router, "198.18.0.1/32") && Holds(router, "198.18.0.11/32"), TimeSpan.FromSeconds(20)),
@@ -77,7 +77,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             var session = lab.Session(ResilienceLab.Options());
             session.SetRoutes(InteropScenario.Routes());
             session.Start();
-            AssertEstablished(session, router);
+            router.AssertEstablished(session, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before we vanish");
             await session.DisposeAsync();
             router.AssertHolds(0, 0, TimeSpan.FromSeconds(5), "after we vanished without graceful restart");
@@ -87,10 +87,6 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             output.WriteLine(router.ReadLog());
         }
     }
-
-    private static void AssertEstablished(PeerSession session, Router router) =>
-        Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)),
-            $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
 
     private static bool RouterEstablished(Router router) => router switch
     {

@@ -33,11 +33,7 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
         var watch = new SessionWatch(session);
         try
         {
-            session.SetRoutes(InteropScenario.Routes());
-            session.Start();
-            AssertEstablished(session, router, TimeSpan.FromSeconds(30));
-            Assert.Equal(TimeSpan.FromSeconds(3), session.Negotiated!.HoldTime);
-            router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the silence");
+            Establish(session, router);
 
             var downsBefore = watch.DownCount;
             var silenced = watch.Now;
@@ -53,8 +49,7 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
                 $"BIRD did not log our NOTIFICATION:\n{router.ReadLog()}");
 
             lab.Ns("nft delete table inet bgplbr_silence");
-            AssertEstablished(session, router, TimeSpan.FromSeconds(40));
-            router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after the silence");
+            AssertBack(session, router);
         }
         finally
         {
@@ -73,11 +68,7 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
         var watch = new SessionWatch(session);
         try
         {
-            session.SetRoutes(InteropScenario.Routes());
-            session.Start();
-            AssertEstablished(session, router, TimeSpan.FromSeconds(30));
-            Assert.Equal(TimeSpan.FromSeconds(3), session.Negotiated!.HoldTime);
-            router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the freeze");
+            Establish(session, router);
 
             var downsBefore = watch.DownCount;
             var frozen = watch.Now;
@@ -92,8 +83,7 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
             {
                 router.Resume();
             }
-            AssertEstablished(session, router, TimeSpan.FromSeconds(40));
-            router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after SIGCONT");
+            AssertBack(session, router);
         }
         finally
         {
@@ -101,9 +91,22 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
         }
     }
 
-    private static void AssertEstablished(PeerSession session, Router router, TimeSpan timeout) =>
-        Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, timeout),
-            $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+    /// <summary>Starts the session with the 20 VIPs: Established with a 3 s hold time, the routes at the router.</summary>
+    private static void Establish(PeerSession session, Router router)
+    {
+        session.SetRoutes(InteropScenario.Routes());
+        session.Start();
+        router.AssertEstablished(session, TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromSeconds(3), session.Negotiated!.HoldTime);
+        router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the silence");
+    }
+
+    /// <summary>Once the router speaks again: re-established (after back-off and TCP retransmissions) with every route.</summary>
+    private static void AssertBack(PeerSession session, Router router)
+    {
+        router.AssertEstablished(session, TimeSpan.FromSeconds(40));
+        router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after the silence");
+    }
 
     /// <summary>
     /// The reason and NOTIFICATION 4/0 we sent, and the time: the hold timer is the feature, so its

@@ -30,8 +30,7 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
         {
             session.SetRoutes(InteropScenario.Routes());
             session.Start();
-            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)),
-                $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            router.AssertEstablished(session, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the crash");
 
             var downsBefore = watch.DownCount;
@@ -59,8 +58,7 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
             router.Start();
             var back = watch.Now;
             // The next attempt comes within the capped back-off (4 s); slack for a loaded machine.
-            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, options.MaxConnectRetryTime + TimeSpan.FromSeconds(10)),
-                $"not re-established {(watch.Now - back).TotalSeconds:0.0} s after the router came back: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            router.AssertEstablished(session, options.MaxConnectRetryTime + TimeSpan.FromSeconds(10));
             output.WriteLine($"re-established {(watch.Now - back).TotalSeconds:0.00} s after the router listened again");
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "after the router's restart");
         }

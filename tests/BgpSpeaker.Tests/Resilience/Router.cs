@@ -1,4 +1,6 @@
 using System.Globalization;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Session;
 using BgpLb.BgpSpeaker.Tests.Interop;
 using BgpLb.BgpSpeaker.Wire;
 using Xunit;
@@ -64,6 +66,14 @@ internal abstract class Router(ResilienceLab lab, RouterConfig config)
     public abstract string Describe();
 
     public string ReadLog() => InteropScenario.ReadOrNone(LogFile);
+
+    /// <summary>Waits (bounded) until <paramref name="session"/> is Established with this router.</summary>
+    public void AssertEstablished(PeerSession session, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, timeout),
+            $"not Established with {Name}: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{Describe()}");
+    }
 
     /// <summary>Waits (bounded) until the router holds exactly <paramref name="v4"/> IPv4 and <paramref name="v6"/> IPv6 routes from us.</summary>
     public void AssertHolds(int v4, int v6, TimeSpan timeout, string when)

@@ -41,8 +41,7 @@ public sealed partial class StressTests(ITestOutputHelper output)
             var start = watch.Now;
             var cpu = Cpu();
             session.Start();
-            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)),
-                $"not Established: {session.State}, {session.LastDown} ({session.LastConnectionError})\n{router.Describe()}");
+            router.AssertEstablished(session, TimeSpan.FromSeconds(30));
             Assert.Equal(TimeSpan.FromSeconds(90), session.Negotiated!.HoldTime);
             var announced = Phase(router, RouteCount, "announce");
             var openConfirm = watch.LastEntered(BgpState.OpenConfirm);
