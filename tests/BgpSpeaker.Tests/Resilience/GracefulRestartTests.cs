@@ -80,7 +80,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             router.AssertEstablished(session, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before we vanish");
             await session.DisposeAsync();
-            router.AssertHolds(0, 0, TimeSpan.FromSeconds(5), "after we vanished without graceful restart");
+            router.AssertHolds(0, 0, TimeSpan.FromSeconds(10), "after we vanished without graceful restart");
         }
         finally
         {
