@@ -60,8 +60,7 @@ public sealed partial class PeerSession
     {
         if (TtlError(socket, inbound: true) is { } error)
         {
-            LastConnectionError = error;
-            Log.ConnectionFailed(_logger, _endpoint.Remote, error);
+            RecordConnectionError(error);
             socket.Dispose();
             return;
         }

@@ -68,6 +68,7 @@ public sealed partial class PeerSession
     {
         _ = DropConnection(attempt);
         attempt.Connecting = true;
+        _connectStarted = _time.GetTimestamp();
         _ = ConnectAsync(attempt.ConnectionId);
     }
 
@@ -99,17 +100,7 @@ public sealed partial class PeerSession
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            var reason = ex is OperationCanceledException ? $"connect to {_endpoint.Remote} timed out" : $"connect to {_endpoint.Remote}: {ex.Message}";
-            if (ex is OperationCanceledException && _endpoint.Password is { Length: > 0 })
-            {
-                // With RFC 2385 a wrong or missing key makes the peer's kernel drop our SYNs silently.
-                reason += " (TCP MD5 is on: check that both ends have the same password)";
-            }
-            if (ex is OperationCanceledException && _endpoint.GtsmHops is { } hops)
-            {
-                // RFC 5082: our kernel drops the peer's SYN-ACK if it arrives with a lower TTL.
-                reason += $" (GTSM is on: the peer must send TTL 255 and be at most {hops} hop(s) away)";
-            }
+            var reason = ex is OperationCanceledException ? NoAnswer(_endpoint.ConnectTimeout) : $"connect to {_endpoint.Remote}: {ex.Message}";
             _inputs.Writer.TryWrite(new ConnectFailed(id, reason));
         }
     }

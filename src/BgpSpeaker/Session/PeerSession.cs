@@ -36,6 +36,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private int _nextConnectionId;
     private int _timerGeneration;
     private bool _passive;
+    private long _connectStarted;
     private ExportPolicy? _policy;
     private UpdateBuilder? _builder;
     private Task? _loop;
@@ -187,6 +188,12 @@ public sealed partial class PeerSession : IAsyncDisposable
                 if (IsLive(fired.Attempt) && fired.Attempt.Timers.TryGetValue(fired.Timer, out var current) && current.Generation == fired.Generation)
                 {
                     fired.Attempt.Timers.Remove(fired.Timer);
+                    if (fired.Timer == BgpTimer.ConnectRetry && fired.Attempt.Connecting)
+                    {
+                        // RFC 4271 §8.2.2 event 9 abandons the TCP attempt still under way for a new
+                        // one, so that attempt's own timeout is never heard of: say here why it failed.
+                        RecordConnectionError(NoAnswer(_time.GetElapsedTime(_connectStarted)));
+                    }
                     Apply(fired.Attempt, new TimerExpired(fired.Timer));
                 }
                 break;
@@ -204,8 +211,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 AcceptInbound(inbound.Socket);
                 break;
             case ConnectFailed failed:
-                LastConnectionError = failed.Reason;
-                Log.ConnectionFailed(_logger, _endpoint.Remote, failed.Reason);
+                RecordConnectionError(failed.Reason);
                 var owner = Owner(failed.ConnectionId)!;
                 owner.Connecting = false;
                 Apply(owner, new TcpConnectionFails(failed.Reason));
@@ -428,6 +434,29 @@ public sealed partial class PeerSession : IAsyncDisposable
         var generation = ++_timerGeneration;
         var created = _time.CreateTimer(_ => _inputs.Writer.TryWrite(new TimerFired(attempt, timer, generation)), null, after, Timeout.InfiniteTimeSpan);
         attempt.Timers[timer] = (created, generation);
+    }
+
+    private void RecordConnectionError(string reason)
+    {
+        LastConnectionError = reason;
+        Log.ConnectionFailed(_logger, _endpoint.Remote, reason);
+    }
+
+    /// <summary>A TCP handshake that got no answer at all, with the likely causes of the options in force.</summary>
+    private string NoAnswer(TimeSpan after)
+    {
+        var reason = $"connect to {_endpoint.Remote} timed out after {after.TotalSeconds:0.0} s";
+        if (_endpoint.Password is { Length: > 0 })
+        {
+            // RFC 2385: with a wrong or missing key the peer's kernel drops our SYNs silently.
+            reason += " (TCP MD5 is on: check that both ends have the same password)";
+        }
+        if (_endpoint.GtsmHops is { } hops)
+        {
+            // RFC 5082: our kernel drops the peer's SYN-ACK if it arrives with a lower TTL.
+            reason += $" (GTSM is on: the peer must send TTL 255 and be at most {hops} hop(s) away)";
+        }
+        return reason;
     }
 
     private sealed record TimerFired(Attempt Attempt, BgpTimer Timer, int Generation);
