@@ -12,6 +12,13 @@ public sealed record PeerEndpoint(IPEndPoint Remote)
     /// <summary>Source address to bind before connecting (MetalLB's <c>sourceAddress</c>); null: the kernel picks.</summary>
     public IPAddress? LocalAddress { get; init; }
 
+    /// <summary>
+    /// IPv4 next hop for IPv4 VIPs when the session runs over IPv6 (or a different one is wanted);
+    /// without it an IPv6 session has none and announces no IPv4 VIP (RFC 4271 §5.1.3: NEXT_HOP is
+    /// an IPv4 address).
+    /// </summary>
+    public IPAddress? NextHopV4 { get; init; }
+
     /// <summary>Global IPv6 next hop for IPv6 VIPs when the session runs over IPv4 (or a different one is wanted).</summary>
     public IPAddress? NextHopV6 { get; init; }
 

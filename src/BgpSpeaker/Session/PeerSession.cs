@@ -291,7 +291,7 @@ public sealed class PeerSession : IAsyncDisposable
                 Log.SessionUp(_logger, _endpoint.Remote, up.Session.PeerAsn, up.Session.HoldTime, up.Session.Families,
                     up.Session.Codec.FourOctetAsn, up.Session.Codec.MaxMessageLength > BgpHeader.MaxMessageLength);
                 var local = _connection?.Socket.LocalEndPoint as IPEndPoint;
-                var nextHopV4 = local?.Address.AddressFamily == AddressFamily.InterNetwork ? local.Address : null;
+                var nextHopV4 = _endpoint.NextHopV4 ?? (local?.Address.AddressFamily == AddressFamily.InterNetwork ? local.Address : null);
                 var nextHopV6 = _endpoint.NextHopV6 ?? (local?.Address.AddressFamily == AddressFamily.InterNetworkV6 ? local.Address : null);
                 _policy = new ExportPolicy(_options.LocalAsn, up.Session, nextHopV4, nextHopV6, _endpoint.LinkLocalV6);
                 _builder = new UpdateBuilder(up.Session.Codec);

@@ -18,11 +18,15 @@ public sealed class PeerSessionTests
     /// <summary>A peer scripted by the test: reads and writes whole messages on an accepted socket.</summary>
     private sealed class ScriptedPeer : IDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpListener _listener;
         private Socket? _socket;
         private byte[] _pending = [];
 
-        public ScriptedPeer() => _listener.Start();
+        public ScriptedPeer(IPAddress address)
+        {
+            _listener = new TcpListener(address, 0);
+            _listener.Start();
+        }
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -64,12 +68,14 @@ public sealed class PeerSessionTests
         }
     }
 
-    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync(CollectingLogger? logger = null)
+    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync(
+        CollectingLogger? logger = null, IPAddress? address = null, IPAddress? nextHopV4 = null)
     {
-        var peer = new ScriptedPeer();
+        address ??= IPAddress.Loopback;
+        var peer = new ScriptedPeer(address);
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var options = new PeerOptions { LocalAsn = 64512, PeerAsn = PeerAsn.Of(64513), RouterId = 0x7F000001, HoldTime = 9 };
-        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(IPAddress.Loopback, peer.Port)), time, new Random(1), logger);
+        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(address, peer.Port)) { NextHopV4 = nextHopV4 }, time, new Random(1), logger);
         session.Start();
         await peer.AcceptAsync();
         Assert.IsType<OpenMessage>(await peer.ReceiveAsync());
@@ -132,6 +138,21 @@ public sealed class PeerSessionTests
             Assert.Equal((byte)UpdateSubcode.MalformedAttributeList, notification.Subcode);
             Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
             Assert.Equal(DownReason.UpdateMessageError, session.LastDown!.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task An_ipv6_session_announces_ipv4_vips_with_the_configured_ipv4_next_hop()
+    {
+        var (session, peer, _) = await EstablishAsync(address: IPAddress.IPv6Loopback, nextHopV4: IPAddress.Parse("198.51.100.7"));
+        await using (session)
+        using (peer)
+        {
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync()); // End-of-RIB
+            session.SetRoutes([new BgpLb.BgpSpeaker.Rib.Route(IpPrefix.Parse("198.18.0.1/32"))]);
+            var update = Assert.IsType<UpdateMessage>(await peer.ReceiveAsync(skipKeepalives: true));
+            Assert.Equal(new Nlri(IpPrefix.Parse("198.18.0.1/32")), Assert.Single(update.Nlri));
+            Assert.Equal(IPAddress.Parse("198.51.100.7"), update.Attributes.NextHop);
         }
     }
 }
