@@ -6,13 +6,14 @@ using Xunit.Abstractions;
 namespace BgpLb.BgpSpeaker.Tests.Interop;
 
 /// <summary>
-/// Our speaker against a real FRR bgpd (no zebra, no system config) in a network namespace: what
+/// Our speaker against a real FRR (zebra and bgpd, no system config) in a network namespace: what
 /// FRR received is read from FRR itself (<c>vtysh ... json</c>), never from our own state.
 /// </summary>
 [Trait("Category", "Interop")]
 public sealed class FrrSessionTests(ITestOutputHelper output)
 {
     private const string Bgpd = "/usr/lib/frr/bgpd";
+    private const string Zebra = "/usr/lib/frr/zebra";
 
     [Theory]
     [InlineData(InteropCase.EbgpActiveIpv4)]
@@ -21,14 +22,14 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
     [InlineData(InteropCase.IbgpPassiveIpv4)]
     public async Task Vips_reach_frr_with_their_attributes_and_leave_on_withdraw_then_our_shutdown_shows(InteropCase @case)
     {
-        InteropScenario.RequireBinaries("frr", Bgpd, "vtysh");
+        InteropScenario.RequireBinaries("frr", Bgpd, Zebra, "vtysh");
         var setup = new InteropSetup(@case);
         using var lab = new NetnsLab(setup.LabName("frr"));
         using var frr = new Frr(lab, setup, output);
         await InteropScenario.RunAsync(lab, setup, frr, output);
     }
 
-    /// <summary>bgpd configured for one case, read with <c>vtysh -c 'show bgp ... json'</c>.</summary>
+    /// <summary>zebra and bgpd configured for one case, read with <c>vtysh -c 'show bgp ... json'</c>.</summary>
     private sealed class Frr(NetnsLab lab, InteropSetup setup, ITestOutputHelper output) : IInteropRouter
     {
         private readonly string _dir = Directory.CreateTempSubdirectory("bgplb-frr-").FullName;
@@ -62,7 +63,7 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
             exit
             """;
 
-        private string Vtysh(string command) => NetnsLab.Run($"vtysh --vty_socket {_dir} -d bgpd -c '{command}'").Output;
+        private string Vtysh(string command, string daemon = "bgpd") => NetnsLab.Run($"vtysh --vty_socket {_dir} -d {daemon} -c '{command}'").Output;
 
         private JsonElement Json(string command)
         {
@@ -77,11 +78,22 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
             }
         }
 
+        /// <summary>
+        /// zebra first: without it bgpd knows no interface, and FRR 8.4 treats an UPDATE whose IPv6
+        /// next hop includes a link-local address as withdraw ("sent a v6 LL next-hop and there's no
+        /// peer interface information") and then misreads the rest of the message (3/10 Invalid
+        /// Network Field). bgpd must be zebra's client before our session comes up.
+        /// </summary>
         public void Start()
         {
+            File.WriteAllText(Path.Combine(_dir, "zebra.conf"), "hostname bgplb-frr\n");
             File.WriteAllText(Path.Combine(_dir, "bgpd.conf"), Config());
-            // -Z: no zebra; -S: stay root (the temp dir is ours); -P 0: no TCP vty; -l: listen on the lab address only.
-            lab.Ns($"{Bgpd} -d -Z -S -f {_dir}/bgpd.conf -i {_dir}/bgpd.pid --vty_socket {_dir} -P 0 -l {setup.RouterAddress} -z {_dir}/zserv.api");
+            // -u root -g frrvty, -S: stay root (the temp dir is ours); -P 0: no TCP vty; -l: listen on the
+            // lab address only. zebra keeps writing to the stdout it was started with: a file, not our pipe.
+            lab.Ns($"{Zebra} -d -u root -g frrvty -f {_dir}/zebra.conf -i {_dir}/zebra.pid --vty_socket {_dir} -P 0 -z {_dir}/zserv.api >{_dir}/zebra.out 2>&1 </dev/null");
+            lab.Ns($"{Bgpd} -d -S -f {_dir}/bgpd.conf -i {_dir}/bgpd.pid --vty_socket {_dir} -P 0 -l {setup.RouterAddress} -z {_dir}/zserv.api");
+            Assert.True(NetnsLab.WaitUntil(() => Vtysh("show zebra client summary", "zebra").Contains("bgp", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                $"bgpd is not zebra's client: {Vtysh("show zebra client summary", "zebra")}\n{Diagnostics()}");
             Assert.True(InteropScenario.WaitForListener(lab, TimeSpan.FromSeconds(10)), $"bgpd does not listen: {Diagnostics()}");
         }
 
@@ -104,7 +116,8 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
             static uint? Number(JsonElement e, string name) => e.TryGetProperty(name, out var value) ? value.GetUInt32() : null;
             return new ReceivedRoute(
                 path.GetProperty("origin").GetString()!,
-                Words(path, "aspath").Select(a => uint.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                // The segments, not the text: FRR writes an empty AS_PATH as "Local".
+                path.GetProperty("aspath").GetProperty("segments").EnumerateArray().SelectMany(s => s.GetProperty("list").EnumerateArray()).Select(a => a.GetUInt32()).ToArray(),
                 path.GetProperty("nexthops").EnumerateArray().Select(n => n.GetProperty("ip").GetString()!).ToArray(),
                 Number(path, "metric"),
                 Number(path, "locPrf"),
@@ -131,7 +144,7 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
         public void Dispose()
         {
             output.WriteLine(InteropScenario.ReadOrNone($"{_dir}/bgpd.log"));
-            NetnsLab.Run($"kill $(cat {_dir}/bgpd.pid)");
+            NetnsLab.Run($"kill $(cat {_dir}/bgpd.pid) $(cat {_dir}/zebra.pid)");
             InteropScenario.TryDelete(_dir);
         }
     }

@@ -44,8 +44,9 @@ internal static class InteropScenario
         string Why() => $"{Peer()}\n{router.Diagnostics()}";
 
         // GoBGP waits 5-10 s before its first connect (see GobgpSessionTests): 30 s bounds all routers.
-        Assert.True(NetnsLab.WaitUntil(() => Peer().State == BgpState.Established, TimeSpan.FromSeconds(30)), $"not Established: {Why()}");
-        var negotiated = Peer().Negotiated!;
+        PeerStatus? up = null;
+        Assert.True(NetnsLab.WaitUntil(() => (up = Peer()) is { State: BgpState.Established, Negotiated: not null }, TimeSpan.FromSeconds(30)), $"not Established: {Why()}");
+        var negotiated = up!.Negotiated!;
         Assert.True(negotiated.Codec.FourOctetAsn);
         Assert.Equal(setup.RouterAsn, negotiated.PeerAsn);
         Assert.Equal(setup.Internal, !negotiated.IsExternal);
