@@ -91,10 +91,15 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
 
         private List<JsonElement> Messages() => File.ReadAllLines(Received).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
 
-        /// <summary>Prefix → (family, next hop, attributes), replayed from every UPDATE ExaBGP printed.</summary>
-        private Dictionary<string, (string Family, string NextHop, JsonElement Attributes)> Rib()
+        /// <summary>
+        /// Prefix → (family, next hops, attributes), replayed from every UPDATE ExaBGP printed.
+        /// ExaBGP prints an UPDATE's announcements grouped by next hop, and a global + link-local
+        /// MP_REACH_NLRI next hop as two next hops with every prefix under each (mprnlri.py unpacks
+        /// the NLRI once per next-hop address): a prefix's next hops are the groups it is in.
+        /// </summary>
+        private Dictionary<string, (string Family, string[] NextHops, JsonElement Attributes)> Rib()
         {
-            var rib = new Dictionary<string, (string, string, JsonElement)>(StringComparer.Ordinal);
+            var rib = new Dictionary<string, (string, string[], JsonElement)>(StringComparer.Ordinal);
             foreach (var m in Messages().Where(m => m.GetProperty("type").GetString() == "update"))
             {
                 if (!m.GetProperty("neighbor").GetProperty("message").TryGetProperty("update", out var update))
@@ -112,12 +117,12 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
                 {
                     foreach (var family in announce.EnumerateObject())
                     {
-                        foreach (var nextHop in family.Value.EnumerateObject())
+                        var byPrefix = family.Value.EnumerateObject()
+                            .SelectMany(n => n.Value.EnumerateArray().Select(nlri => (Prefix: nlri.GetProperty("nlri").GetString()!, NextHop: n.Name)))
+                            .GroupBy(p => p.Prefix, StringComparer.Ordinal);
+                        foreach (var prefix in byPrefix)
                         {
-                            foreach (var nlri in nextHop.Value.EnumerateArray())
-                            {
-                                rib[nlri.GetProperty("nlri").GetString()!] = (family.Name, nextHop.Name, update.GetProperty("attribute"));
-                            }
+                            rib[prefix.Key] = (family.Name, prefix.Select(p => p.NextHop).ToArray(), update.GetProperty("attribute"));
                         }
                     }
                 }
@@ -146,14 +151,15 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
             return new ReceivedRoute(
                 a.GetProperty("origin").GetString()!.ToUpperInvariant(),
                 a.TryGetProperty("as-path", out var path) ? path.EnumerateArray().Select(n => n.GetUInt32()).ToArray() : [],
-                [route.NextHop],
+                route.NextHops,
                 Number("med"),
                 Number("local-preference"),
                 Lists("community"),
                 Lists("large-community"));
         }
 
-        public bool ShowsLinkLocalNextHop => false;
+        /// <summary>As a second next hop, see <see cref="Rib"/>.</summary>
+        public bool ShowsLinkLocalNextHop => true;
 
         /// <summary>
         /// ExaBGP 4.2.21 cannot decode a Cease/2 carrying an RFC 9003 communication on Python 3

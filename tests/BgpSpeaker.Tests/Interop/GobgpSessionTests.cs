@@ -27,11 +27,7 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
         await InteropScenario.RunAsync(lab, setup, gobgp, output);
     }
 
-    /// <summary>
-    /// gobgpd configured for one case. When it is the connecting side (we are passive), GoBGP 3.10
-    /// waits rand(5..10) s before its first connect whatever the config says
-    /// (<c>minConnectRetryInterval</c> in pkg/server/fsm.go): those cases take that much longer.
-    /// </summary>
+    /// <summary>gobgpd configured for one case, read with <c>gobgp global rib -j</c>.</summary>
     private sealed class Gobgp(NetnsLab lab, InteropSetup setup, ITestOutputHelper output) : IInteropRouter
     {
         /// <summary>gobgpd's gRPC API, on the peer namespace's own loopback (a fresh namespace: the port is free).</summary>
@@ -111,13 +107,10 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
             var attributes = path.GetProperty("attrs").EnumerateArray().ToDictionary(a => a.GetProperty("type").GetInt32());
             uint? Number(int type, string name) => attributes.TryGetValue(type, out var a) ? a.GetProperty(name).GetUInt32() : null;
             var reach = ipv6 ? attributes[14] : attributes[3]; // MP_REACH_NLRI or NEXT_HOP
-            string[] nextHops = reach.TryGetProperty("linklocal_nexthop", out var linkLocal)
-                ? [reach.GetProperty("nexthop").GetString()!, linkLocal.GetString()!]
-                : [reach.GetProperty("nexthop").GetString()!];
             return new ReceivedRoute(
                 attributes[1].GetProperty("value").GetInt32() == 0 ? "IGP" : $"ORIGIN {attributes[1].GetProperty("value")}",
                 attributes[2].GetProperty("as_paths").EnumerateArray().SelectMany(s => s.GetProperty("asns").EnumerateArray()).Select(a => a.GetUInt32()).ToArray(),
-                nextHops,
+                [reach.GetProperty("nexthop").GetString()!],
                 Number(4, "metric"),
                 Number(5, "value"),
                 // Communities as 32-bit values (RFC 1997: high 16 bits the AS).
@@ -127,6 +120,10 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
                     ? large.GetProperty("value").EnumerateArray().Select(l => $"{l.GetProperty("ASN")}:{l.GetProperty("LocalData1")}:{l.GetProperty("LocalData2")}").ToArray() : []);
         }
 
+        /// <summary>
+        /// GoBGP keeps the link-local next hop (its API lists both addresses), but the CLI's JSON
+        /// writes MP_REACH_NLRI with the global one only.
+        /// </summary>
         public bool ShowsLinkLocalNextHop => false;
 
         /// <summary>GoBGP keeps no notification in its neighbor state; it logs the decoded communication.</summary>

@@ -11,8 +11,8 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// <summary>
 /// The scenario every router runs for each <see cref="InteropCase"/>: our <see cref="BgpSpeaker"/>
 /// in the lab's host namespace (connecting, or listening for the router), 10 IPv4 /32 and 10 IPv6
-/// /128 VIPs read back from the router itself with their attributes, half of them withdrawn, then
-/// the rest, then our administrative shutdown with an RFC 9003 message seen at the router.
+/// /128 VIPs read back from the router itself with their attributes, half of them withdrawn, one
+/// more of each announced alone, then all withdrawn, then our administrative shutdown with an RFC 9003 message seen at the router.
 /// </summary>
 internal static class InteropScenario
 {
@@ -43,7 +43,6 @@ internal static class InteropScenario
         PeerStatus Peer() => speaker.Peers.Single();
         string Why() => $"{Peer()}\n{router.Diagnostics()}";
 
-        // GoBGP waits 5-10 s before its first connect (see GobgpSessionTests): 30 s bounds all routers.
         PeerStatus? up = null;
         Assert.True(NetnsLab.WaitUntil(() => (up = Peer()) is { State: BgpState.Established, Negotiated: not null }, TimeSpan.FromSeconds(30)), $"not Established: {Why()}");
         var negotiated = up!.Negotiated!;
@@ -66,6 +65,12 @@ internal static class InteropScenario
         Assert.Null(router.Route("2001:db8:ffff::5/128"));
         Assert.NotNull(router.Route("198.18.0.6/32"));
         Assert.NotNull(router.Route("2001:db8:ffff::6/128"));
+
+        // One more VIP of each family, each alone in its UPDATE.
+        speaker.SetRoutes(routes.Where((_, i) => i % 10 >= 5).Concat(setup.ExtraRoutes()).ToList());
+        WaitForCounts(router, 6, 6, Why);
+        AssertReceived(setup, router, "198.18.0.11/32", output);
+        AssertReceived(setup, router, "2001:db8:ffff::b/128", output);
 
         // Then everything: the routes leave by withdrawal, not with the session.
         speaker.SetRoutes([]);

@@ -48,13 +48,18 @@ internal sealed record InteropSetup(InteropCase Case)
     /// </summary>
     public List<Route> Routes() =>
         Enumerable.Range(1, 10).Select(i => $"198.18.0.{i}/32").Concat(Enumerable.Range(1, 10).Select(i => $"2001:db8:ffff::{i:x}/128"))
-            .Select(prefix => new Route(IpPrefix.Parse(prefix))
-            {
-                MultiExitDisc = Med,
-                LocalPref = LocalPref,
-                Communities = new[] { Community.Of(65000, 100), Community.NoExport },
-                LargeCommunities = new[] { new LargeCommunity(OurAsn, LargeCommunityLocal1, LargeCommunityLocal2) },
-            }).ToList();
+            .Select(Vip).ToList();
+
+    /// <summary>198.18.0.11/32 and 2001:db8:ffff::b/128, with the same attributes.</summary>
+    public List<Route> ExtraRoutes() => [Vip("198.18.0.11/32"), Vip("2001:db8:ffff::b/128")];
+
+    private Route Vip(string prefix) => new(IpPrefix.Parse(prefix))
+    {
+        MultiExitDisc = Med,
+        LocalPref = LocalPref,
+        Communities = new[] { Community.Of(65000, 100), Community.NoExport },
+        LargeCommunities = new[] { new LargeCommunity(OurAsn, LargeCommunityLocal1, LargeCommunityLocal2) },
+    };
 
     public PeerOptions Options() => new()
     {
