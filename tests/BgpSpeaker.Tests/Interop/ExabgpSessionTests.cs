@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using BgpLb.BgpSpeaker.Wire;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
     [InlineData(InteropCase.EbgpPassiveIpv6)]
     [InlineData(InteropCase.IbgpActiveIpv6)]
     [InlineData(InteropCase.IbgpPassiveIpv4)]
-    public async Task Vips_reach_exabgp_with_their_attributes_and_leave_on_withdraw_then_our_shutdown_shows(InteropCase @case)
+    public async Task Vips_reach_exabgp_with_their_attributes_leave_on_withdraw_and_see_our_cease(InteropCase @case)
     {
         InteropScenario.RequireBinaries("exabgp", "exabgp", "python3");
         var setup = new InteropSetup(@case);
@@ -167,7 +168,7 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
         /// "can not decode update message of type 3" instead of the text. With <c>packets</c> its API
         /// still prints the raw NOTIFICATION it received, before decoding: that is asserted here.
         /// </summary>
-        public void AssertShutdownReceived(string message)
+        public void AssertCeaseReceived(CeaseSubcode subcode, string? communication)
         {
             static bool IsNotification(JsonElement m) =>
                 m.GetProperty("type").GetString() == "notification" && m.GetProperty("neighbor").GetProperty("direction").GetString() == "receive"
@@ -176,10 +177,15 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
             var packet = Messages().First(IsNotification).GetProperty("neighbor").GetProperty("message");
             output.WriteLine(packet.ToString());
             var body = Convert.FromHexString(packet.GetProperty("body").GetString()!.Replace("0x", "", StringComparison.Ordinal));
-            Assert.Equal((byte)6, body[0]); // Cease
-            Assert.Equal((byte)2, body[1]); // Administrative Shutdown
+            Assert.Equal((byte)BgpErrorCode.Cease, body[0]);
+            Assert.Equal((byte)subcode, body[1]);
+            if (communication is null)
+            {
+                Assert.Equal(2, body.Length);
+                return;
+            }
             Assert.Equal(body.Length - 3, body[2]); // RFC 9003 length octet, then the UTF-8 text and nothing after it
-            Assert.Equal(message, System.Text.Encoding.UTF8.GetString(body, 3, body[2]));
+            Assert.Equal(communication, System.Text.Encoding.UTF8.GetString(body, 3, body[2]));
         }
 
         public string Diagnostics() =>

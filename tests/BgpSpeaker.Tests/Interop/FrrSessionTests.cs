@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using BgpLb.BgpSpeaker.Wire;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -20,7 +21,7 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
     [InlineData(InteropCase.EbgpPassiveIpv6)]
     [InlineData(InteropCase.IbgpActiveIpv6)]
     [InlineData(InteropCase.IbgpPassiveIpv4)]
-    public async Task Vips_reach_frr_with_their_attributes_and_leave_on_withdraw_then_our_shutdown_shows(InteropCase @case)
+    public async Task Vips_reach_frr_with_their_attributes_leave_on_withdraw_and_see_our_cease(InteropCase @case)
     {
         InteropScenario.RequireBinaries("frr", Bgpd, Zebra, "vtysh");
         var setup = new InteropSetup(@case);
@@ -129,14 +130,24 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
         /// <summary>FRR lists the global and the link-local next hop (<c>scope</c> global / link-local).</summary>
         public bool ShowsLinkLocalNextHop => true;
 
-        public void AssertShutdownReceived(string message)
+        public void AssertCeaseReceived(CeaseSubcode subcode, string? communication)
         {
             JsonElement Peer() => Json($"show bgp neighbors {Neighbor} json").GetProperty(Neighbor);
-            Assert.True(NetnsLab.WaitUntil(() => Peer().TryGetProperty("lastShutdownDescription", out var d) && d.GetString() == message, TimeSpan.FromSeconds(10)), Diagnostics());
+            var code = $"{(byte)BgpErrorCode.Cease:x2}{(byte)subcode:x2}";
+            Assert.True(NetnsLab.WaitUntil(() => Peer().TryGetProperty("lastErrorCodeSubcode", out var c) && c.GetString() == code, TimeSpan.FromSeconds(10)), Diagnostics());
             var peer = Peer();
             output.WriteLine(peer.ToString());
-            Assert.Equal("0602", peer.GetProperty("lastErrorCodeSubcode").GetString());
-            Assert.Equal("Cease/Administrative Shutdown", peer.GetProperty("lastNotificationReason").GetString());
+            var reason = subcode switch
+            {
+                CeaseSubcode.AdministrativeShutdown => "Cease/Administrative Shutdown",
+                CeaseSubcode.PeerDeconfigured => "Cease/Peer De-configured",
+                _ => throw new ArgumentOutOfRangeException(nameof(subcode), subcode, "no FRR text known"),
+            };
+            Assert.Equal(reason, peer.GetProperty("lastNotificationReason").GetString());
+            if (communication is not null)
+            {
+                Assert.Equal(communication, peer.GetProperty("lastShutdownDescription").GetString());
+            }
         }
 
         public string Diagnostics() => $"{Vtysh($"show bgp neighbors {Neighbor}")}\n{InteropScenario.ReadOrNone($"{_dir}/bgpd.log")}";

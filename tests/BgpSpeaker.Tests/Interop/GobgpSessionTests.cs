@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using BgpLb.BgpSpeaker.Wire;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
     [InlineData(InteropCase.EbgpPassiveIpv6)]
     [InlineData(InteropCase.IbgpActiveIpv6)]
     [InlineData(InteropCase.IbgpPassiveIpv4)]
-    public async Task Vips_reach_gobgp_with_their_attributes_and_leave_on_withdraw_then_our_shutdown_shows(InteropCase @case)
+    public async Task Vips_reach_gobgp_with_their_attributes_leave_on_withdraw_and_see_our_cease(InteropCase @case)
     {
         InteropScenario.RequireBinaries("gobgpd", "gobgpd", "gobgp");
         var setup = new InteropSetup(@case);
@@ -126,16 +127,19 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
         /// </summary>
         public bool ShowsLinkLocalNextHop => false;
 
-        /// <summary>GoBGP keeps no notification in its neighbor state; it logs the decoded communication.</summary>
-        public void AssertShutdownReceived(string message)
+        /// <summary>GoBGP keeps no notification in its neighbor state; it logs the decoded one.</summary>
+        public void AssertCeaseReceived(CeaseSubcode subcode, string? communication)
         {
             string Notification() => InteropScenario.ReadOrNone(Log).Split('\n').FirstOrDefault(l => l.Contains("msg=\"received notification\"", StringComparison.Ordinal)) ?? "";
             Assert.True(NetnsLab.WaitUntil(() => Notification().Length > 0, TimeSpan.FromSeconds(10)), Diagnostics());
             var notification = Notification();
             output.WriteLine(notification);
-            Assert.Contains("Code=6 ", notification, StringComparison.Ordinal);
-            Assert.Contains("Subcode=2 ", notification, StringComparison.Ordinal);
-            Assert.Contains($"Communicated-Reason=\"{message}\"", notification, StringComparison.Ordinal);
+            Assert.Contains($"Code={(byte)BgpErrorCode.Cease} ", notification, StringComparison.Ordinal);
+            Assert.Contains($"Subcode={(byte)subcode} ", notification, StringComparison.Ordinal);
+            if (communication is not null)
+            {
+                Assert.Contains($"Communicated-Reason=\"{communication}\"", notification, StringComparison.Ordinal);
+            }
         }
 
         public string Diagnostics() => $"{Cli($"neighbor {setup.OurAddress}")}\n{InteropScenario.ReadOrNone(Log)}";

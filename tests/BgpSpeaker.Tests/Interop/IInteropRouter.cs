@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using BgpLb.BgpSpeaker.Wire;
 
 namespace BgpLb.BgpSpeaker.Tests.Interop;
 
@@ -17,8 +18,11 @@ internal interface IInteropRouter : IDisposable
     /// <summary>Whether the router shows the link-local IPv6 next hop next to the global one.</summary>
     bool ShowsLinkLocalNextHop { get; }
 
-    /// <summary>Waits (bounded) until the router reports our administrative shutdown with its message (RFC 9003), and asserts it.</summary>
-    void AssertShutdownReceived(string message);
+    /// <summary>
+    /// Waits (bounded) until the router reports the Cease NOTIFICATION we sent, and asserts its
+    /// subcode and, for an administrative shutdown, its RFC 9003 <paramref name="communication"/>.
+    /// </summary>
+    void AssertCeaseReceived(CeaseSubcode subcode, string? communication);
 
     /// <summary>The router's view of the session and its log, for failure messages.</summary>
     string Diagnostics();

@@ -12,7 +12,8 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// The scenario every router runs for each <see cref="InteropCase"/>: our <see cref="BgpSpeaker"/>
 /// in the lab's host namespace (connecting, or listening for the router), 10 IPv4 /32 and 10 IPv6
 /// /128 VIPs read back from the router itself with their attributes, half of them withdrawn, one
-/// more of each announced alone, then all withdrawn, then our administrative shutdown with an RFC 9003 message seen at the router.
+/// more of each announced alone, then all withdrawn, and finally the peer removed and our Cease
+/// read at the router.
 /// </summary>
 internal static class InteropScenario
 {
@@ -77,8 +78,11 @@ internal static class InteropScenario
         WaitForCounts(router, 0, 0, Why);
         Assert.Equal(BgpState.Established, Peer().State);
 
-        await speaker.RemovePeerAsync(PeerName, ShutdownMessage, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-        router.AssertShutdownReceived(ShutdownMessage);
+        // Removing the peer: with a message, Administrative Shutdown carrying it (RFC 9003); without,
+        // Peer De-configured (RFC 4486). Each kind in two cases per router.
+        var communication = setup.Passive ? null : ShutdownMessage;
+        await speaker.RemovePeerAsync(PeerName, communication, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+        router.AssertCeaseReceived(communication is null ? CeaseSubcode.PeerDeconfigured : CeaseSubcode.AdministrativeShutdown, communication);
     }
 
     private static void WaitForCounts(IInteropRouter router, int ipv4, int ipv6, Func<string> why)
