@@ -17,10 +17,7 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
     private const string Zebra = "/usr/lib/frr/zebra";
 
     [Theory]
-    [InlineData(InteropCase.EbgpActiveIpv4)]
-    [InlineData(InteropCase.EbgpPassiveIpv6)]
-    [InlineData(InteropCase.IbgpActiveIpv6)]
-    [InlineData(InteropCase.IbgpPassiveIpv4)]
+    [MemberData(nameof(InteropScenario.Cases), MemberType = typeof(InteropScenario))]
     public async Task Vips_reach_frr_with_their_attributes_leave_on_withdraw_and_see_our_cease(InteropCase @case)
     {
         InteropScenario.RequireBinaries("frr", Bgpd, Zebra, "vtysh");

@@ -15,10 +15,7 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 public sealed class GobgpSessionTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(InteropCase.EbgpActiveIpv4)]
-    [InlineData(InteropCase.EbgpPassiveIpv6)]
-    [InlineData(InteropCase.IbgpActiveIpv6)]
-    [InlineData(InteropCase.IbgpPassiveIpv4)]
+    [MemberData(nameof(InteropScenario.Cases), MemberType = typeof(InteropScenario))]
     public async Task Vips_reach_gobgp_with_their_attributes_leave_on_withdraw_and_see_our_cease(InteropCase @case)
     {
         InteropScenario.RequireBinaries("gobgpd", "gobgpd", "gobgp");

@@ -22,6 +22,9 @@ internal static class InteropScenario
     public const uint PeerAsnNumber = 64512;
     public const string ShutdownMessage = "bgplb maintenance";
 
+    /// <summary>Every <see cref="InteropCase"/>, one test case each.</summary>
+    public static TheoryData<InteropCase> Cases => new(Enum.GetValues<InteropCase>());
+
     private const string PeerName = "router";
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
