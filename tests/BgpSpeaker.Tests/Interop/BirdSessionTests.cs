@@ -148,7 +148,7 @@ public sealed partial class BirdSessionTests(ITestOutputHelper output)
                 CeaseSubcode.PeerDeconfigured => "Received: Peer de-configured",
                 _ => throw new ArgumentOutOfRangeException(nameof(subcode), subcode, "no BIRD text known"),
             };
-            string Received() => InteropScenario.ReadOrNone($"{_dir}/bird.log").Split('\n').FirstOrDefault(l => l.Contains(expected, StringComparison.Ordinal)) ?? "";
+            string Received() => InteropScenario.CompleteLines($"{_dir}/bird.log").FirstOrDefault(l => l.Contains(expected, StringComparison.Ordinal)) ?? "";
             Assert.True(NetnsLab.WaitUntil(() => Received().Length > 0, TimeSpan.FromSeconds(10)), Diagnostics());
             _output.WriteLine(Received());
             if (communication is not null)

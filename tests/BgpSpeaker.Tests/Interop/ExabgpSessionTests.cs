@@ -87,7 +87,8 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
             Assert.True(setup.Passive || InteropScenario.WaitForListener(lab, TimeSpan.FromSeconds(15)), $"exabgp does not listen: {Diagnostics()}");
         }
 
-        private List<JsonElement> Messages() => File.ReadAllLines(Received).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        private List<JsonElement> Messages() => InteropScenario.CompleteLines(Received)
+            .Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
 
         /// <summary>
         /// Prefix → (family, next hops, attributes), replayed from every UPDATE ExaBGP printed.

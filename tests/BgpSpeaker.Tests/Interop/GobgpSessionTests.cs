@@ -127,7 +127,7 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
         /// <summary>GoBGP keeps no notification in its neighbor state; it logs the decoded one.</summary>
         public void AssertCeaseReceived(CeaseSubcode subcode, string? communication)
         {
-            string Notification() => InteropScenario.ReadOrNone(Log).Split('\n').FirstOrDefault(l => l.Contains("msg=\"received notification\"", StringComparison.Ordinal)) ?? "";
+            string Notification() => InteropScenario.CompleteLines(Log).FirstOrDefault(l => l.Contains("msg=\"received notification\"", StringComparison.Ordinal)) ?? "";
             Assert.True(NetnsLab.WaitUntil(() => Notification().Length > 0, TimeSpan.FromSeconds(10)), Diagnostics());
             var notification = Notification();
             output.WriteLine(notification);

@@ -138,6 +138,9 @@ internal static class InteropScenario
 
     public static string ReadOrNone(string path) => File.Exists(path) ? File.ReadAllText(path) : $"(no {path})";
 
+    /// <summary>The lines of a file a daemon is still writing, without the last one until its newline is there.</summary>
+    public static string[] CompleteLines(string path) => File.Exists(path) ? File.ReadAllText(path).Split('\n').SkipLast(1).ToArray() : [];
+
     /// <summary>Best effort: the daemon's working directory (config, logs, sockets) once it is killed.</summary>
     public static void TryDelete(string dir)
     {
