@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using BgpLb.BgpSpeaker.Fsm;
 using BgpLb.BgpSpeaker.Rib;
 using BgpLb.BgpSpeaker.Session;
@@ -13,80 +16,17 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// BIRD itself (<c>birdc show route all</c>), never from our own state.
 /// </summary>
 [Trait("Category", "Interop")]
-public sealed class BirdSessionTests(ITestOutputHelper output)
+public sealed partial class BirdSessionTests(ITestOutputHelper output)
 {
-    private const uint OurAsn = InteropScenario.OurAsn;
-    private const uint BirdAsn = InteropScenario.PeerAsnNumber;
-
-    private static string BirdConfig(string dir, string? password = null, bool passive = true) => $$"""
-        router id {{NetnsLab.PeerV4}};
-        log "{{dir}}/bird.log" all;
-        protocol device { }
-        protocol bgp bgplb {
-          local {{NetnsLab.PeerV4}} as {{BirdAsn}};
-          neighbor {{NetnsLab.HostV4}} as {{OurAsn}};
-          {{(passive ? "passive on;" : "connect delay time 1; connect retry time 2;")}}
-          {{(password is null ? "" : $"password \"{password}\";")}}
-          hold time 9;
-          graceful restart off;
-          ipv4 { import all; export none; };
-          ipv6 { import all; export none; };
-        }
-        """;
-
-    [Fact]
-    public async Task Routes_announced_to_bird_arrive_with_their_attributes_and_leave_on_withdraw_and_shutdown()
+    [Theory]
+    [MemberData(nameof(InteropScenario.Cases), MemberType = typeof(InteropScenario))]
+    public async Task Vips_reach_bird_with_their_attributes_leave_on_withdraw_and_see_our_cease(InteropCase @case)
     {
         InteropScenario.RequireBinaries("bird2", "bird", "birdc");
-        using var lab = new NetnsLab("bird");
-        var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
-        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir));
-        var socket = Path.Combine(dir, "bird.ctl");
-        lab.Ns($"bird -c {dir}/bird.conf -s {socket} -P {dir}/bird.pid");
-        string Birdc(string command) => NetnsLab.Run($"birdc -s {socket} {command}").Output;
-
-        var routes = InteropScenario.Routes();
-        await using var session = InteropScenario.Session(lab);
-        session.SetRoutes(routes);
-        session.Start();
-        try
-        {
-            Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(30)), $"not Established: {session.State}, last down {session.LastDown} ({session.LastConnectionError})\n{Birdc("show protocols all bgplb")}");
-            Assert.Equal(TimeSpan.FromSeconds(9), session.Negotiated!.HoldTime);
-            Assert.True(session.Negotiated.Codec.FourOctetAsn);
-
-            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("20 of 20 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
-                Birdc("show route count protocol bgplb"));
-            var v4 = Birdc("show route all 198.18.0.1/32 protocol bgplb");
-            output.WriteLine(v4);
-            Assert.Contains($"via {NetnsLab.HostV4}", v4, StringComparison.Ordinal);
-            Assert.Contains($"BGP.as_path: {OurAsn}", v4, StringComparison.Ordinal);
-            Assert.Contains("BGP.med: 100", v4, StringComparison.Ordinal);
-            Assert.Contains("BGP.community: (65000,100) (65535,65281)", v4, StringComparison.Ordinal);
-            Assert.Contains($"BGP.large_community: ({OurAsn}, 1, 2)", v4, StringComparison.Ordinal);
-            Assert.Contains("BGP.origin: IGP", v4, StringComparison.Ordinal);
-            var v6 = Birdc("show route all 2001:db8:ffff::a/128 protocol bgplb");
-            output.WriteLine(v6);
-            Assert.Contains($"BGP.next_hop: {NetnsLab.HostV6}", v6, StringComparison.Ordinal);
-
-            // Withdraw half the IPv4 VIPs while the session stays up.
-            session.SetRoutes(routes.Skip(5).ToList());
-            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("15 of 15 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
-                Birdc("show route count protocol bgplb"));
-            Assert.DoesNotContain("198.18.0.1/32", Birdc("show route protocol bgplb"), StringComparison.Ordinal);
-
-            // Our administrative shutdown reaches BIRD with its RFC 9003 message.
-            await session.StopAsync(InteropScenario.ShutdownMessage, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-            Assert.True(NetnsLab.WaitUntil(() => Birdc("show protocols all bgplb").Contains(InteropScenario.ShutdownMessage, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
-                Birdc("show protocols all bgplb"));
-            Assert.Equal(BgpState.Idle, session.State);
-            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("0 of 0 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
-        }
-        finally
-        {
-            output.WriteLine(File.Exists($"{dir}/bird.log") ? File.ReadAllText($"{dir}/bird.log") : "(no bird.log)");
-            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
-        }
+        var setup = new InteropSetup(@case);
+        using var lab = new NetnsLab(setup.LabName("bird"));
+        using var bird = new Bird(lab, setup, output);
+        await InteropScenario.RunAsync(lab, setup, bird, output);
     }
 
     [Fact]
@@ -94,72 +34,145 @@ public sealed class BirdSessionTests(ITestOutputHelper output)
     {
         InteropScenario.RequireBinaries("bird2", "bird", "birdc");
         using var lab = new NetnsLab("birdmd5");
-        var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
-        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, "s3cret-key"));
-        lab.Ns($"bird -c {dir}/bird.conf -s {dir}/bird.ctl -P {dir}/bird.pid");
-        try
-        {
-            var options = new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(BirdAsn), RouterId = 0xCB007102 };
-            PeerEndpoint Endpoint(string password) => new(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort))
-            {
-                LocalAddress = IPAddress.Parse(NetnsLab.HostV4),
-                SocketFactory = lab.CreateSocket,
-                Password = password,
-                ConnectTimeout = TimeSpan.FromSeconds(2),
-            };
+        var setup = new InteropSetup(InteropCase.EbgpActiveIpv4);
+        using var bird = new Bird(lab, setup, output, password: "s3cret-key");
+        bird.Start();
+        PeerEndpoint Endpoint(string password) => setup.Endpoint(lab) with { Password = password, ConnectTimeout = TimeSpan.FromSeconds(2) };
+        // A ConnectRetry expiry abandons a connect still under way (RFC 4271 §8.2.2, Connect state),
+        // so the retry interval must outlast the connect timeout for the failure to be reported.
+        var options = setup.Options() with { ConnectRetryTime = TimeSpan.FromSeconds(5) };
 
-            await using (var wrong = new PeerSession(options, Endpoint("not-the-key"), TimeProvider.System, new Random(1)))
-            {
-                wrong.Start();
-                Assert.True(NetnsLab.WaitUntil(() => wrong.LastConnectionError is not null, TimeSpan.FromSeconds(10)));
-                Assert.NotEqual(BgpState.Established, wrong.State);
-                Assert.Contains("TCP MD5", wrong.LastConnectionError, StringComparison.Ordinal);
-            }
-
-            await using var right = new PeerSession(options, Endpoint("s3cret-key"), TimeProvider.System, new Random(1));
-            right.Start();
-            Assert.True(NetnsLab.WaitUntil(() => right.State == BgpState.Established, TimeSpan.FromSeconds(20)),
-                $"{right.State} {right.LastConnectionError}\n" + NetnsLab.Run($"birdc -s {dir}/bird.ctl show protocols all bgplb").Output);
-        }
-        finally
+        await using (var wrong = new PeerSession(options, Endpoint("not-the-key"), TimeProvider.System, new Random(1)))
         {
-            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
+            wrong.Start();
+            Assert.True(NetnsLab.WaitUntil(() => wrong.LastConnectionError is not null, TimeSpan.FromSeconds(10)));
+            Assert.NotEqual(BgpState.Established, wrong.State);
+            Assert.Contains("TCP MD5", wrong.LastConnectionError, StringComparison.Ordinal);
         }
+
+        await using var right = new PeerSession(options, Endpoint("s3cret-key"), TimeProvider.System, new Random(1));
+        right.Start();
+        Assert.True(NetnsLab.WaitUntil(() => right.State == BgpState.Established, TimeSpan.FromSeconds(20)), $"{right.State} {right.LastConnectionError}\n{bird.Diagnostics()}");
     }
 
-    [Fact]
-    public async Task Bird_connecting_to_our_listener_reaches_the_passive_peer_and_sees_its_removal()
+    /// <summary>
+    /// BIRD configured for one case. Read with <c>birdc show route all</c> (one <c>BGP.name: value</c>
+    /// line per attribute) and <c>show route count</c>; BIRD 2.0 has no JSON output.
+    /// </summary>
+    private sealed partial class Bird : IInteropRouter
     {
-        InteropScenario.RequireBinaries("bird2", "bird", "birdc");
-        using var lab = new NetnsLab("birdpas");
-        var dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
-        File.WriteAllText(Path.Combine(dir, "bird.conf"), BirdConfig(dir, passive: false));
-        string Birdc(string command) => NetnsLab.Run($"birdc -s {dir}/bird.ctl {command}").Output;
+        private readonly NetnsLab _lab;
+        private readonly InteropSetup _setup;
+        private readonly ITestOutputHelper _output;
+        private readonly string? _password;
+        private readonly string _dir = Directory.CreateTempSubdirectory("bgplb-bird-").FullName;
 
-        await using var speaker = new BgpSpeaker(TimeProvider.System, () => new Random(1));
-        speaker.Listen(new IPEndPoint(IPAddress.Parse(NetnsLab.HostV4), PeerEndpoint.BgpPort), lab.CreateSocket);
-        var options = new PeerOptions { LocalAsn = OurAsn, PeerAsn = PeerAsn.Of(BirdAsn), RouterId = 0xCB007102 };
-        var endpoint = new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort));
-        speaker.SetRoutes(Enumerable.Range(1, 10).Select(i => new Route(IpPrefix.Parse($"198.18.1.{i}/32"))).ToList());
-        await speaker.AddOrUpdatePeerAsync("bird", options, endpoint, passive: true, CancellationToken.None);
-        lab.Ns($"bird -c {dir}/bird.conf -s {dir}/bird.ctl -P {dir}/bird.pid");
-        try
-        {
-            Assert.True(NetnsLab.WaitUntil(() => speaker.Peers.Single().State == BgpState.Established, TimeSpan.FromSeconds(20)),
-                $"{speaker.Peers.Single()}\n{Birdc("show protocols all bgplb")}");
-            Assert.True(NetnsLab.WaitUntil(() => Birdc("show route count protocol bgplb").Contains("10 of 10 routes", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
-                Birdc("show route count protocol bgplb"));
+        public Bird(NetnsLab lab, InteropSetup setup, ITestOutputHelper output, string? password = null) =>
+            (_lab, _setup, _output, _password) = (lab, setup, output, password);
 
-            await speaker.RemovePeerAsync("bird", null, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-            Assert.Empty(speaker.Peers);
-            // From BIRD's log: its protocol status is overwritten when it reconnects and our listener,
-            // which no longer knows the peer, refuses it.
-            Assert.True(NetnsLab.WaitUntil(() => File.ReadAllText($"{dir}/bird.log").Contains("Received: Peer de-configured", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
-                File.ReadAllText($"{dir}/bird.log"));
-        }
-        finally
+        /// <summary>
+        /// <c>enforce first as</c>: a missing own-AS prepend on eBGP is rejected instead of accepted
+        /// (BIRD does not check by default). iBGP is multihop with recursive next hops in BIRD unless
+        /// <c>direct</c>, and the lab has no IGP.
+        /// </summary>
+        private string Config() => $$"""
+            router id {{NetnsLab.PeerV4}};
+            log "{{_dir}}/bird.log" all;
+            protocol device { }
+            protocol bgp bgplb {
+              local {{_setup.RouterAddress}} as {{_setup.RouterAsn}};
+              neighbor {{_setup.OurAddress}} as {{_setup.OurAsn}};
+              {{(_setup.Passive ? "connect delay time 1; connect retry time 2;" : "passive on;")}}
+              {{(_setup.Internal ? "direct;" : "enforce first as on;")}}
+              {{(_password is null ? "" : $"password \"{_password}\";")}}
+              hold time 9;
+              graceful restart off;
+              ipv4 { import all; export none; };
+              ipv6 { import all; export none; };
+            }
+            """;
+
+        private string Birdc(string command) => NetnsLab.Run($"birdc -s {_dir}/bird.ctl {command}").Output;
+
+        public void Start()
         {
-            NetnsLab.Run($"kill $(cat {dir}/bird.pid)");
+            File.WriteAllText(Path.Combine(_dir, "bird.conf"), Config());
+            _lab.Ns($"bird -c {_dir}/bird.conf -s {_dir}/bird.ctl -P {_dir}/bird.pid");
+            Assert.True(_setup.Passive || InteropScenario.WaitForListener(_lab, TimeSpan.FromSeconds(10)), $"bird does not listen: {Diagnostics()}");
         }
+
+        public int Count(AddressFamily family)
+        {
+            var text = Birdc($"show route count table {(family == AddressFamily.InterNetwork ? "master4" : "master6")} protocol bgplb");
+            var match = CountLine().Match(text);
+            return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
+        }
+
+        public ReceivedRoute? Route(string prefix)
+        {
+            var text = Birdc($"show route all {prefix} protocol bgplb");
+            if (text.Contains("Network not found", StringComparison.Ordinal))
+            {
+                return null;
+            }
+            var attributes = text.Split('\n').Select(l => AttributeLine().Match(l)).Where(m => m.Success)
+                .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim(), StringComparer.Ordinal);
+            string[] Words(string name) => attributes.TryGetValue(name, out var value) ? value.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+            uint? Number(string name) => attributes.TryGetValue(name, out var value) ? uint.Parse(value, CultureInfo.InvariantCulture) : null;
+            // "(65000,100) (65535,65281)" and "(4200000001, 1, 2)": one community per parenthesis.
+            string[] Communities(string name) => attributes.TryGetValue(name, out var value)
+                ? Parenthesised().Matches(value).Select(m => m.Groups[1].Value.Replace(" ", "", StringComparison.Ordinal).Replace(',', ':')).ToArray()
+                : [];
+            return new ReceivedRoute(
+                attributes.GetValueOrDefault("origin", "(none)"),
+                Words("as_path").Select(a => uint.Parse(a, CultureInfo.InvariantCulture)).ToArray(),
+                Words("next_hop"),
+                Number("med"),
+                Number("local_pref"),
+                Communities("community"),
+                Communities("large_community"));
+        }
+
+        /// <summary>BIRD shows both IPv6 next hops in <c>BGP.next_hop</c>.</summary>
+        public bool ShowsLinkLocalNextHop => true;
+
+        /// <summary>
+        /// From BIRD's log: when BIRD is the connecting side, its protocol status is overwritten as it
+        /// reconnects and our listener, which no longer knows the peer, refuses it.
+        /// </summary>
+        public void AssertCeaseReceived(CeaseSubcode subcode, string? communication)
+        {
+            var expected = subcode switch
+            {
+                CeaseSubcode.AdministrativeShutdown => "Received: Administrative shutdown",
+                CeaseSubcode.PeerDeconfigured => "Received: Peer de-configured",
+                _ => throw new ArgumentOutOfRangeException(nameof(subcode), subcode, "no BIRD text known"),
+            };
+            string Received() => InteropScenario.CompleteLines($"{_dir}/bird.log").FirstOrDefault(l => l.Contains(expected, StringComparison.Ordinal)) ?? "";
+            Assert.True(NetnsLab.WaitUntil(() => Received().Length > 0, TimeSpan.FromSeconds(10)), Diagnostics());
+            _output.WriteLine(Received());
+            if (communication is not null)
+            {
+                Assert.Contains(communication, Received(), StringComparison.Ordinal);
+            }
+        }
+
+        public string Diagnostics() => $"{Birdc("show protocols all bgplb")}\n{InteropScenario.ReadOrNone($"{_dir}/bird.log")}";
+
+        public void Dispose()
+        {
+            _output.WriteLine(InteropScenario.ReadOrNone($"{_dir}/bird.log"));
+            NetnsLab.Run($"kill $(cat {_dir}/bird.pid)");
+            InteropScenario.TryDelete(_dir);
+        }
+
+        [GeneratedRegex(@"^(\d+) of \d+ routes", RegexOptions.Multiline)]
+        private static partial Regex CountLine();
+
+        [GeneratedRegex(@"^\s+BGP\.(\w+)(?: \[[^\]]*\])?:(.*)$")]
+        private static partial Regex AttributeLine();
+
+        [GeneratedRegex(@"\(([^)]*)\)")]
+        private static partial Regex Parenthesised();
     }
 }

@@ -8,7 +8,7 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// <summary>
 /// Two network namespaces joined by one veth pair: "host" (where our sockets live, opened through
 /// <see cref="CreateSocket"/>) and "peer" (the router). Addresses from 203.0.113.0/24 and
-/// 2001:db8:1::/64 only; nothing is added to the test process's own namespace, whose uplink may
+/// 2001:db8:1::/64 (and fixed link-local addresses) only; nothing is added to the test process's own namespace, whose uplink may
 /// itself sit in documentation space. Removed in all outcomes (stale ones of an earlier crash
 /// first). Needs root and iproute2: without them it fails, it does not skip.
 /// </summary>
@@ -26,12 +26,18 @@ internal sealed class NetnsLab : IDisposable
         Sh($"ip netns add {Namespace}");
         Sh($"ip netns add {HostNamespace}");
         Sh($"ip -n {HostNamespace} link add h0 type veth peer name p0 netns {Namespace}");
+        // Fixed link-local addresses, usable at once (nodad), instead of generated ones that are
+        // tentative for a second: tests assert the link-local next hop by value (RFC 2545 §3).
+        Host("ip link set h0 addrgenmode none");
         Host($"ip addr add {HostV4}/24 dev h0");
         Host($"ip -6 addr add {HostV6}/64 dev h0 nodad");
+        Host($"ip -6 addr add {HostLinkLocal}/64 dev h0 nodad");
         Host("ip link set h0 up");
         Host("ip link set lo up");
+        Ns("ip link set p0 addrgenmode none");
         Ns($"ip addr add {PeerV4}/24 dev p0");
         Ns($"ip -6 addr add {PeerV6}/64 dev p0 nodad");
+        Ns($"ip -6 addr add {PeerLinkLocal}/64 dev p0 nodad");
         Ns("ip link set p0 up");
         Ns("ip link set lo up");
     }
@@ -40,6 +46,8 @@ internal sealed class NetnsLab : IDisposable
     public const string PeerV4 = "203.0.113.1";
     public const string HostV6 = "2001:db8:1::2";
     public const string PeerV6 = "2001:db8:1::1";
+    public const string HostLinkLocal = "fe80::2";
+    public const string PeerLinkLocal = "fe80::1";
 
     /// <summary>The router's namespace.</summary>
     public string Namespace { get; }

@@ -22,7 +22,7 @@ public sealed class FrrMd5Tests(ITestOutputHelper output)
         var router = (FrrRouter)Routers.Create("frr", lab, new RouterConfig { Password = Password });
         router.Start();
         await using var speaker = new BgpSpeaker(TimeProvider.System, () => new Random(1));
-        speaker.SetRoutes(InteropScenario.Routes());
+        speaker.SetRoutes(new InteropSetup(InteropCase.EbgpActiveIpv4).Routes());
         try
         {
             await speaker.AddOrUpdatePeerAsync("frr", ResilienceLab.Options(), lab.Endpoint("not-the-key"), passive: false, CancellationToken.None);

@@ -31,7 +31,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
         {
             // Before: 198.18.0.1-10 and 2001:db8:ffff::1-a.
             var before = lab.Session(options);
-            before.SetRoutes(InteropScenario.Routes());
+            before.SetRoutes(new InteropSetup(InteropCase.EbgpActiveIpv4).Routes());
             before.Start();
             router.AssertEstablished(before, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before our restart");
@@ -47,7 +47,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             AssertStale(router, true, "198.18.0.1/32", "198.18.0.2/32", "2001:db8:ffff::1/128");
 
             // After: a new session (a restarted daemon) announces 198.18.0.2-11, no longer 198.18.0.1.
-            var routes = InteropScenario.Routes().Skip(1).Append(new Route(IpPrefix.Parse("198.18.0.11/32"))).ToList();
+            var routes = new InteropSetup(InteropCase.EbgpActiveIpv4).Routes().Skip(1).Append(new Route(IpPrefix.Parse("198.18.0.11/32"))).ToList();
             await using var after = lab.Session(options);
             after.SetRoutes(routes);
             after.Start();
@@ -75,7 +75,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
         try
         {
             var session = lab.Session(ResilienceLab.Options());
-            session.SetRoutes(InteropScenario.Routes());
+            session.SetRoutes(new InteropSetup(InteropCase.EbgpActiveIpv4).Routes());
             session.Start();
             router.AssertEstablished(session, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before we vanish");

@@ -94,7 +94,7 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
     /// <summary>Starts the session with the 20 VIPs: Established with a 3 s hold time, the routes at the router.</summary>
     private static void Establish(PeerSession session, Router router)
     {
-        session.SetRoutes(InteropScenario.Routes());
+        session.SetRoutes(new InteropSetup(InteropCase.EbgpActiveIpv4).Routes());
         session.Start();
         router.AssertEstablished(session, TimeSpan.FromSeconds(30));
         Assert.Equal(TimeSpan.FromSeconds(3), session.Negotiated!.HoldTime);

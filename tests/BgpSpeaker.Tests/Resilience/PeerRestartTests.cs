@@ -28,7 +28,7 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
         var watch = new SessionWatch(session);
         try
         {
-            session.SetRoutes(InteropScenario.Routes());
+            session.SetRoutes(new InteropSetup(InteropCase.EbgpActiveIpv4).Routes());
             session.Start();
             router.AssertEstablished(session, TimeSpan.FromSeconds(30));
             router.AssertHolds(10, 10, TimeSpan.FromSeconds(20), "before the crash");

@@ -17,10 +17,14 @@ public sealed class PeerSessionTests
     /// <summary>A peer scripted by the test: reads and writes whole messages on an accepted socket.</summary>
     private sealed class ScriptedPeer : IDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpListener _listener;
         private MessageSocket? _socket;
 
-        public ScriptedPeer() => _listener.Start();
+        public ScriptedPeer(IPAddress address)
+        {
+            _listener = new TcpListener(address, 0);
+            _listener.Start();
+        }
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -39,12 +43,14 @@ public sealed class PeerSessionTests
         }
     }
 
-    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync(CollectingLogger? logger = null)
+    private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync(
+        CollectingLogger? logger = null)
     {
-        var peer = new ScriptedPeer();
+        var address = IPAddress.Loopback;
+        var peer = new ScriptedPeer(address);
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var options = new PeerOptions { LocalAsn = 64512, PeerAsn = PeerAsn.Of(64513), RouterId = 0x7F000001, HoldTime = 9 };
-        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(IPAddress.Loopback, peer.Port)), time, new Random(1), logger);
+        var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(address, peer.Port)), time, new Random(1), logger);
         session.Start();
         await peer.AcceptAsync();
         Assert.IsType<OpenMessage>(await peer.ReceiveAsync());
