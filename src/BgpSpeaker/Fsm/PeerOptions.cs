@@ -38,6 +38,13 @@ public sealed record PeerOptions
     /// <summary>RFC 4724: advertise Graceful Restart with this restart time (seconds), or not at all.</summary>
     public ushort? GracefulRestartTime { get; init; }
 
+    /// <summary>
+    /// RFC 4724 §4.1 Restart State bit: set by a speaker that has just restarted (the daemon knows:
+    /// it found its previous state), so that the peer does not wait for our End-of-RIB before
+    /// sending its own, which would deadlock two restarting speakers. Only with <see cref="GracefulRestartTime"/>.
+    /// </summary>
+    public bool Restarted { get; init; }
+
     /// <summary>Families for which we send several paths (RFC 7911); none by default.</summary>
     public AddPathFamilies AddPathSend { get; init; }
 
@@ -65,7 +72,7 @@ public sealed record PeerOptions
             {
                 families.Add(new GracefulRestartFamily(family, ForwardingStatePreserved: true));
             }
-            capabilities.Add(new GracefulRestartCapability(false, false, restart, families.ToArray()));
+            capabilities.Add(new GracefulRestartCapability(Restarted, false, restart, families.ToArray()));
         }
         if (AddPathSend != AddPathFamilies.None)
         {

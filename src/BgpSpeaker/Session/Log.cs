@@ -34,4 +34,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "BGP peer {Peer} connection collision (RFC 4271 6.8): the session is established, closing the new connection the peer opened")]
     public static partial void CollisionWithEstablished(ILogger logger, IPEndPoint peer);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "BGP peer {Peer}: a StateChanged subscriber failed on the transition to {To}; the session goes on")]
+    public static partial void SubscriberFailed(ILogger logger, IPEndPoint peer, BgpState to, Exception exception);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Critical, Message = "BGP peer {Peer}: internal error in the session loop; connections closed, session restarted from Idle")]
+    public static partial void LoopFailed(ILogger logger, IPEndPoint peer, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "BGP peer {Peer} sends faster than we process: {Queued} messages queued, reading paused")]
+    public static partial void ReceivePaused(ILogger logger, IPEndPoint peer, int queued);
 }

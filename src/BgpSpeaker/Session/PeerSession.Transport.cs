@@ -12,6 +12,9 @@ public sealed partial class PeerSession
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>Received messages queued to the loop per connection, at most (at 4,096 octets each, 1 MiB).</summary>
+    internal const int MaxQueuedMessages = 256;
+
     private sealed class Connection(Socket socket, SocketConnection pipe, bool inbound)
     {
         public Socket Socket { get; } = socket;
@@ -25,6 +28,16 @@ public sealed partial class PeerSession
         public bool Inbound { get; } = inbound;
 
         public Task? Reader { get; set; }
+
+        /// <summary>
+        /// Received messages the loop has not taken yet may not exceed <see cref="MaxQueuedMessages"/>:
+        /// beyond that the reader stops reading, the kernel's receive window fills, and TCP flow control
+        /// slows the peer (instead of our memory growing with whatever it sends).
+        /// </summary>
+        public SemaphoreSlim ReceiveCredit { get; } = new(MaxQueuedMessages);
+
+        /// <summary>Cancelled when the connection is closed, so that a reader waiting for credit ends.</summary>
+        public CancellationTokenSource Closed { get; } = new();
 
         /// <summary>A flush is waiting for the peer to read (the pipe holds more than the budget).</summary>
         public bool Flushing { get; set; }
@@ -74,8 +87,18 @@ public sealed partial class PeerSession
 
     private async Task ConnectAsync(int id)
     {
-        var socket = _endpoint.SocketFactory?.Invoke(_endpoint.Remote.AddressFamily)
-            ?? new Socket(_endpoint.Remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
+        try
+        {
+            socket = _endpoint.SocketFactory?.Invoke(_endpoint.Remote.AddressFamily)
+                ?? new Socket(_endpoint.Remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever the factory throws (a namespace that is gone, a descriptor limit) is this peer's error.
+            _inputs.Writer.TryWrite(new ConnectFailed(id, $"connect to {_endpoint.Remote}: cannot create a socket: {ex.Message}"));
+            return;
+        }
         try
         {
             if (TtlError(socket, inbound: false) is { } error)
@@ -133,6 +156,11 @@ public sealed partial class PeerSession
                     }
                     var message = buffer.Slice(0, length).ToArray();
                     buffer = buffer.Slice(length);
+                    if (!connection.ReceiveCredit.Wait(0))
+                    {
+                        Log.ReceivePaused(_logger, _endpoint.Remote, MaxQueuedMessages);
+                        await connection.ReceiveCredit.WaitAsync(connection.Closed.Token).ConfigureAwait(false);
+                    }
                     _inputs.Writer.TryWrite(new Received(id, message));
                 }
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -142,7 +170,7 @@ public sealed partial class PeerSession
                 }
             }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested || connection.Closed.IsCancellationRequested)
         {
             return;
         }
@@ -178,6 +206,7 @@ public sealed partial class PeerSession
         {
             await Task.WhenAny(reader, Task.Delay(CloseGrace, _time)).ConfigureAwait(false);
         }
+        await connection.Closed.CancelAsync().ConfigureAwait(false);
         connection.Pipe.Dispose();
         connection.Socket.Dispose();
     }

@@ -36,6 +36,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private int _nextConnectionId;
     private int _timerGeneration;
     private bool _passive;
+    private bool _stopped;
     private long _connectStarted;
     private ExportPolicy? _policy;
     private UpdateBuilder? _builder;
@@ -48,6 +49,10 @@ public sealed partial class PeerSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(random);
         SocketTtl.Validate(endpoint, options.IsInternal);
+        if (options.Restarted && options.GracefulRestartTime is null)
+        {
+            throw new ArgumentException("Restarted (the RFC 4724 Restart State bit) needs GracefulRestartTime: the bit travels in the Graceful Restart capability.", nameof(options));
+        }
         if (endpoint.OutputBudget < MinOutputBudget)
         {
             throw new ArgumentException($"OutputBudget is {endpoint.OutputBudget} bytes; at least {MinOutputBudget} (one extended message) is needed.", nameof(endpoint));
@@ -171,7 +176,16 @@ public sealed partial class PeerSession : IAsyncDisposable
         {
             await foreach (var input in _inputs.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
             {
-                Handle(input);
+                try
+                {
+                    Handle(input);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A bug of ours must not leave the peer silently dead (the loop would end and
+                    // the session hang in whatever state it had): say so, and start it afresh.
+                    Recover(ex);
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -221,6 +235,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 break;
             case Received received:
                 var on = Owner(received.ConnectionId)!;
+                on.Connection?.ReceiveCredit.Release();
                 var message = Decode(on, received.Message);
                 if (message is OpenReceived open && ResolveCollision(on, open.Open))
                 {
@@ -243,6 +258,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 }
                 break;
             case StopCommand stop:
+                _stopped = true;
                 foreach (var attempt in Attempts())
                 {
                     Apply(attempt, new StopRequested(false, stop.Subcode, stop.Communication));
@@ -291,8 +307,53 @@ public sealed partial class PeerSession : IAsyncDisposable
             Log.StateChanged(_logger, _endpoint.Remote, transition.From, transition.To);
             if (attempt == _main)
             {
-                StateChanged?.Invoke(this, transition);
+                Notify(transition);
             }
+        }
+    }
+
+    /// <summary>Tells each subscriber in turn; one that throws is logged and does not stop the others or the session.</summary>
+    private void Notify(Transition transition)
+    {
+        if (StateChanged is not { } handlers)
+        {
+            return;
+        }
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((Action<PeerSession, Transition>)handler).Invoke(this, transition);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SubscriberFailed(_logger, _endpoint.Remote, transition.To, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After an unexpected exception on the loop: every connection is closed (the peer sees the TCP
+    /// session end and withdraws our routes, as after a crash), the FSM starts again from Idle as
+    /// configured, and the error is kept in <see cref="LastConnectionError"/> and logged.
+    /// </summary>
+    private void Recover(Exception ex)
+    {
+        Log.LoopFailed(_logger, _endpoint.Remote, ex);
+        RecordConnectionError($"internal error in the session loop, session restarted: {ex.GetType().Name}: {ex.Message}");
+        foreach (var attempt in Attempts())
+        {
+            _ = DropConnection(attempt);
+            attempt.DisposeTimers();
+        }
+        _incoming = null;
+        _main = new Attempt(new PeerFsm(_options, _random));
+        _policy = null;
+        _builder = null;
+        _published = new Published(BgpState.Idle, null);
+        if (!_stopped)
+        {
+            _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: _passive));
         }
     }
 

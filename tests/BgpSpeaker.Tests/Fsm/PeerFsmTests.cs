@@ -101,7 +101,19 @@ public sealed class PeerFsmTests
         var gr = open.Find<GracefulRestartCapability>()!;
         Assert.Equal(120, gr.RestartTime);
         Assert.All(gr.Families, f => Assert.True(f.ForwardingStatePreserved));
+        Assert.False(gr.RestartState);
         Assert.Equal(AddPathMode.Send, Assert.Single(open.Find<AddPathCapability>()!.Families).Mode);
+    }
+
+    [Fact]
+    public void After_a_restart_our_graceful_restart_capability_carries_the_restart_state_bit()
+    {
+        var open = (Options with { GracefulRestartTime = 120, Restarted = true }).BuildOpen();
+        var gr = open.Find<GracefulRestartCapability>()!;
+        Assert.True(gr.RestartState);
+        // RFC 4724 §3: the R bit is the top bit of the 16-bit Restart Flags / Restart Time field: 0x8000 | 120.
+        var bytes = Convert.ToHexString(MessageWriter.ToArray(open, CodecOptions.Default));
+        Assert.Matches("40[0-9A-F]{2}8078", bytes); // capability code 64, its length, then the flags and time
     }
 
     [Fact]

@@ -44,21 +44,29 @@ public sealed class PeerSessionTests
     }
 
     private static async Task<(PeerSession Session, ScriptedPeer Peer, FakeTimeProvider Time)> EstablishAsync(
-        CollectingLogger? logger = null)
+        CollectingLogger? logger = null, FakeTimeProvider? time = null, Action<PeerSession>? beforeStart = null)
     {
         var address = IPAddress.Loopback;
         var peer = new ScriptedPeer(address);
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        time ??= new FakeTimeProvider(Epoch);
         var options = new PeerOptions { LocalAsn = 64512, PeerAsn = PeerAsn.Of(64513), RouterId = 0x7F000001, HoldTime = 9 };
         var session = new PeerSession(options, new PeerEndpoint(new IPEndPoint(address, peer.Port)), time, new Random(1), logger);
+        beforeStart?.Invoke(session);
         session.Start();
+        await HandshakeAsync(session, peer);
+        return (session, peer, time);
+    }
+
+    private static readonly DateTimeOffset Epoch = DateTimeOffset.Parse("2026-11-23T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task HandshakeAsync(PeerSession session, ScriptedPeer peer)
+    {
         await peer.AcceptAsync();
         Assert.IsType<OpenMessage>(await peer.ReceiveAsync());
         await peer.SendAsync(OpenMessage.Create(64513, 9, 0x7F000002, new FourOctetAsnCapability(64513)));
         await peer.SendAsync(KeepaliveMessage.Instance);
         Assert.IsType<KeepaliveMessage>(await peer.ReceiveAsync());
         Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Established, Bound));
-        return (session, peer, time);
     }
 
     [Fact]
@@ -113,6 +121,72 @@ public sealed class PeerSessionTests
             Assert.Equal((byte)UpdateSubcode.MalformedAttributeList, notification.Subcode);
             Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
             Assert.Equal(DownReason.UpdateMessageError, session.LastDown!.Reason);
+        }
+    }
+
+    /// <summary>A fake clock whose next timer creation fails: a fault inside the session loop, injected.</summary>
+    private sealed class FaultyTime() : FakeTimeProvider(Epoch)
+    {
+        public volatile bool FailNext;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new InvalidOperationException("injected timer fault");
+            }
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Fact]
+    public async Task A_fault_inside_the_loop_is_logged_and_the_session_starts_afresh()
+    {
+        var logger = new CollectingLogger();
+        var time = new FaultyTime();
+        var (session, peer, _) = await EstablishAsync(logger, time);
+        await using (session)
+        using (peer)
+        {
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync()); // End-of-RIB
+            time.FailNext = true;
+            await peer.SendAsync(KeepaliveMessage.Instance); // restarts the Hold timer: the fault
+            Assert.True(SpinWait.SpinUntil(() => session.LastConnectionError is not null, Bound));
+            Assert.Contains("internal error in the session loop, session restarted: InvalidOperationException: injected timer fault", session.LastConnectionError, StringComparison.Ordinal);
+            Assert.Contains(logger.Entries, e => e.Id.Id == 1010);
+            // Started again as configured: it connects and completes a new handshake.
+            await HandshakeAsync(session, peer);
+        }
+    }
+
+    [Fact]
+    public async Task A_throwing_state_subscriber_is_logged_and_does_not_stop_the_session()
+    {
+        var logger = new CollectingLogger();
+        var (session, peer, _) = await EstablishAsync(logger, beforeStart: s => s.StateChanged += (_, _) => throw new InvalidOperationException("subscriber bug"));
+        await using (session)
+        using (peer)
+        {
+            Assert.Contains(logger.Entries, e => e.Id.Id == 1009);
+            Assert.Null(session.LastConnectionError);
+        }
+    }
+
+    [Fact]
+    public async Task A_flood_beyond_the_receive_queue_is_paused_not_lost()
+    {
+        var (session, peer, _) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync()); // End-of-RIB
+            // Eight times the queue's bound in one write: the reader must wait for the loop, then go on.
+            const int Count = PeerSession.MaxQueuedMessages * 8;
+            var endOfRib = Convert.FromHexString("ffffffffffffffffffffffffffffffff" + "0017" + "02" + "00000000");
+            await peer.SendRawAsync(Enumerable.Repeat(endOfRib, Count).SelectMany(b => b).ToArray());
+            Assert.True(SpinWait.SpinUntil(() => session.UpdatesReceived == Count, Bound), $"{session.UpdatesReceived} of {Count} UPDATEs processed");
+            Assert.Equal(BgpState.Established, session.State);
         }
     }
 }
