@@ -18,7 +18,7 @@ internal sealed class SessionRunner : IDisposable
     private readonly BfdFsm _fsm;
     private readonly TimeProvider _time;
     private readonly IPacketSink _sink;
-    private readonly Action<BfdReaction, SessionRunner> _onTransition;
+    private readonly Action<BfdReaction, BfdFsm> _onTransition;
     private readonly ITimer _transmitTimer;
     private readonly ITimer _detectionTimer;
     private readonly long[] _dropped = new long[Enum.GetValues<BfdDropReason>().Length];
@@ -32,7 +32,7 @@ internal sealed class SessionRunner : IDisposable
     private long _ups;
     private long _downs;
 
-    public SessionRunner(BfdSessionParameters parameters, uint localDiscriminator, TimeProvider time, Random random, IPacketSink sink, Action<BfdReaction, SessionRunner> onTransition)
+    public SessionRunner(BfdSessionParameters parameters, uint localDiscriminator, TimeProvider time, Random random, IPacketSink sink, Action<BfdReaction, BfdFsm> onTransition)
     {
         _fsm = new BfdFsm(parameters, localDiscriminator, random);
         _time = time;
@@ -122,16 +122,16 @@ internal sealed class SessionRunner : IDisposable
     }
 
     /// <summary>A consistent view of the FSM and counters.</summary>
-    public T Read<T>(Func<BfdFsm, SessionRunner, T> read)
+    public T Read<T>(Func<BfdFsm, T> read)
     {
         ArgumentNullException.ThrowIfNull(read);
         lock (_lock)
         {
-            return read(_fsm, this);
+            return read(_fsm);
         }
     }
 
-    public SessionCounters Counters()
+    public BfdSessionCounters Counters()
     {
         lock (_lock)
         {
@@ -143,7 +143,7 @@ internal sealed class SessionRunner : IDisposable
                     dropped[(BfdDropReason)i] = _dropped[i];
                 }
             }
-            return new SessionCounters
+            return new BfdSessionCounters
             {
                 PacketsSent = _sent,
                 PacketsReceived = _received,
@@ -198,7 +198,7 @@ internal sealed class SessionRunner : IDisposable
             {
                 _downs++;
             }
-            _onTransition(reaction, this);
+            _onTransition(reaction, _fsm);
         }
         if (reaction.Has(BfdReactionFlags.SendFinal))
         {

@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using BgpLb.BfdSession.Wire;
 
-namespace BgpLb.BfdSession.Transport;
+namespace BgpLb.BfdSession;
 
 /// <summary>A snapshot of one session's counters.</summary>
-public sealed record SessionCounters
+public sealed record BfdSessionCounters
 {
     public long PacketsSent { get; init; }
     public long PacketsReceived { get; init; }
