@@ -10,17 +10,19 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// <see cref="CreateSocket"/>) and "peer" (the router). Addresses from 203.0.113.0/24 and
 /// 2001:db8:1::/64 only; nothing is added to the test process's own namespace, whose uplink may
 /// itself sit in documentation space. Removed in all outcomes (stale ones of an earlier crash
-/// first). Needs root and iproute2: without them it fails, it does not skip.
+/// first). Needs root and iproute2: without them it fails, it does not skip. Also compiled into
+/// BfdSession.Tests, whose labs use their own <paramref name="prefix"/>.
 /// </summary>
 internal sealed class NetnsLab : IDisposable
 {
-    private const string Prefix = "bgplbt";
+    private readonly string _prefix;
 
-    public NetnsLab(string name)
+    public NetnsLab(string name, string prefix = "bgplbt")
     {
+        _prefix = prefix;
         RemoveStale(name);
-        Namespace = $"{Prefix}-{name}-peer";
-        HostNamespace = $"{Prefix}-{name}-host";
+        Namespace = $"{prefix}-{name}-peer";
+        HostNamespace = $"{prefix}-{name}-host";
         Sh($"ip netns add {Namespace}");
         Sh($"ip netns add {HostNamespace}");
         Sh($"ip -n {HostNamespace} link add h0 type veth peer name p0 netns {Namespace}");
@@ -50,7 +52,10 @@ internal sealed class NetnsLab : IDisposable
     public string Host(string command, int timeoutSeconds = 20) => Sh($"ip netns exec {HostNamespace} {command}", timeoutSeconds);
 
     /// <summary>A TCP socket in the host namespace: created on a thread that joined it (setns), which then ends.</summary>
-    public Socket CreateSocket(AddressFamily family)
+    public Socket CreateSocket(AddressFamily family) => CreateSocket(family, SocketType.Stream, ProtocolType.Tcp);
+
+    /// <summary>A socket of any kind in the host namespace (see <see cref="CreateSocket(AddressFamily)"/>).</summary>
+    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol)
     {
         Socket? socket = null;
         Exception? failure = null;
@@ -63,7 +68,7 @@ internal sealed class NetnsLab : IDisposable
                 {
                     throw new IOException($"setns({HostNamespace}) failed: errno {Marshal.GetLastPInvokeError()}");
                 }
-                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(family, type, protocol);
             }
             catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException)
             {
@@ -88,9 +93,9 @@ internal sealed class NetnsLab : IDisposable
     }
 
     /// <summary>Namespaces of the same lab left by a crashed run (other labs may be running in parallel).</summary>
-    private static void RemoveStale(string name)
+    private void RemoveStale(string name)
     {
-        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+        TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{_prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
     }
 
     public static string Sh(string command, int timeoutSeconds = 20)
