@@ -256,7 +256,7 @@ public sealed partial class BfdSessions : IAsyncDisposable
         }
         try
         {
-            await Task.Delay(linger, _time, cancellationToken).ConfigureAwait(false);
+            await DelayAsync(linger, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -266,6 +266,16 @@ public sealed partial class BfdSessions : IAsyncDisposable
                 session.Socket.Dispose();
             }
         }
+    }
+
+    // Not Task.Delay(_time): with the PrecisionTimeProvider its completion, and so everything after
+    // the await (our caller's code too), would run on the timer thread and hold up every session.
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timer = _time.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), done, delay, Timeout.InfiniteTimeSpan);
+        using var registration = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        await done.Task.ConfigureAwait(false);
     }
 
     private async Task NotifyAsync()

@@ -8,7 +8,9 @@ namespace BgpLb.BfdSession.Transport;
 /// being parsed, a burst of work): a Control packet 30 ms late is a false Down at the peer. The
 /// thread sleeps on a monitor until the earliest due time (millisecond resolution, rounded up, so
 /// a timer is never early), runs the due callbacks in order and sleeps again. Callbacks must be
-/// short (build and send one packet); they all share the thread.
+/// short (build and send one packet); they all share the thread. Hence no <c>Task.Delay</c> on
+/// this provider: the awaiting code would continue on the timer thread and hold it up (use a
+/// timer completing a <c>TaskCompletionSource</c> created with RunContinuationsAsynchronously).
 /// Time itself (<see cref="TimeProvider.GetTimestamp"/>) is the system's monotonic clock.
 /// </summary>
 public sealed class PrecisionTimeProvider : TimeProvider, IDisposable

@@ -110,4 +110,57 @@ public sealed partial class BirdBfdTests(ITestOutputHelper output)
             NetnsLab.Run($"kill -9 $(cat {lab.Dir}/bird.pid) 2>/dev/null");
         }
     }
+
+    public static TheoryData<BfdAuthType, string> AuthTypes => new()
+    {
+        { BfdAuthType.SimplePassword, "simple" },
+        { BfdAuthType.KeyedMd5, "keyed md5" },
+        { BfdAuthType.MeticulousKeyedMd5, "meticulous keyed md5" },
+        { BfdAuthType.KeyedSha1, "keyed sha1" },
+        { BfdAuthType.MeticulousKeyedSha1, "meticulous keyed sha1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AuthTypes))]
+    public async Task Authenticated_session_with_bird_comes_up_with_the_right_key_and_not_with_a_wrong_one(BfdAuthType type, string birdName)
+    {
+        BfdLab.RequireBinaries("bird2", "bird", "birdc");
+        await using var lab = new BfdLab($"birdauth{(int)type}");
+        const byte KeyId = 7;
+        var ctl = StartBird(lab, BirdConfig(lab.Dir, 50, 3, $"authentication {birdName}; password \"bgplb-secret\" {{ id {KeyId}; }};"));
+        string Show() => NetnsLab.Run($"birdc -s {ctl} show bfd sessions").Output;
+        var v4 = BfdLab.PeerV4;
+        BfdProfile Keyed(string secret, byte keyId) => BfdLab.Profile(50, 3) with { Authentication = new BfdAuthKey(type, keyId, System.Text.Encoding.ASCII.GetBytes(secret)) };
+        try
+        {
+            // The wrong secret: BIRD never comes up and we discard its packets as unauthenticated.
+            lab.Sessions.AddOrUpdate(v4, Keyed("not-the-secret", KeyId));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Status(v4).Counters.Dropped.GetValueOrDefault(BfdDropReason.AuthenticationFailed) >= 2, TimeSpan.FromSeconds(10)), lab.Status(v4).Counters.ToString());
+            Assert.NotEqual(BfdState.Up, lab.Status(v4).State);
+            Assert.NotEqual("Up", Row(Show(), NetnsLab.HostV4)?.State);
+            await lab.Sessions.RemoveAsync(v4, CancellationToken.None);
+
+            // The wrong key ID is named as such.
+            lab.Sessions.AddOrUpdate(v4, Keyed("bgplb-secret", KeyId + 1));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Status(v4).Counters.Dropped.GetValueOrDefault(BfdDropReason.AuthKeyIdMismatch) >= 2, TimeSpan.FromSeconds(10)), lab.Status(v4).Counters.ToString());
+            await lab.Sessions.RemoveAsync(v4, CancellationToken.None);
+
+            // The right one: Up on both sides, packets counted, none dropped after Up.
+            lab.Sessions.AddOrUpdate(v4, Keyed("bgplb-secret", KeyId));
+            Assert.True(lab.WaitUp(v4, TimeSpan.FromSeconds(15)), $"{lab.Status(v4)}\n{Show()}");
+            Assert.True(NetnsLab.WaitUntil(() => Row(Show(), NetnsLab.HostV4) is { State: "Up", Interval: 0.050 }, TimeSpan.FromSeconds(5)), Show());
+            var before = lab.Status(v4).Counters;
+            Thread.Sleep(500);
+            var after = lab.Status(v4).Counters;
+            Assert.True(after.PacketsReceived - before.PacketsReceived >= 5, $"{before} -> {after}");
+            Assert.Equal(before.DroppedTotal, after.DroppedTotal);
+            Assert.Equal(BfdState.Up, lab.Status(v4).State);
+        }
+        finally
+        {
+            output.WriteLine(Show());
+            output.WriteLine(BfdLab.ReadOrNone($"{lab.Dir}/bird.log"));
+            NetnsLab.Run($"kill -9 $(cat {lab.Dir}/bird.pid) 2>/dev/null");
+        }
+    }
 }
