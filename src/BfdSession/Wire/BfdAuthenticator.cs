@@ -59,6 +59,10 @@ public static class BfdAuthenticator
         {
             return BfdDropReason.AuthKeyIdMismatch;
         }
+        if (packet.Length < Section + section.Length || section.Length < BfdAuthSection.PasswordHeaderLength)
+        {
+            return BfdDropReason.MalformedAuthSection;
+        }
         var s = packet[Section..];
         if (section.Type == BfdAuthType.SimplePassword)
         {
@@ -68,7 +72,7 @@ public static class BfdAuthenticator
                 ? BfdDropReason.None
                 : BfdDropReason.AuthenticationFailed;
         }
-        if (packet.Length > byte.MaxValue)
+        if (packet.Length > byte.MaxValue || section.Length != BfdAuthSection.KeyedLength(section.Type))
         {
             return BfdDropReason.MalformedAuthSection;
         }
