@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using BgpLb.BgpSpeaker.Tests.Interop;
+using BgpLb.BfdSession.Wire;
 using Xunit;
 
 namespace BgpLb.BfdSession.Tests.Interop;
@@ -55,13 +56,13 @@ internal sealed class BfdLab : IAsyncDisposable
 
     public BfdSessionStatus Status(BfdPeer peer) => Sessions.Get(peer) ?? throw new InvalidOperationException($"no session {peer}");
 
-    public bool WaitUp(BfdPeer peer, TimeSpan timeout) => NetnsLab.WaitUntil(() => Status(peer).State == Wire.BfdState.Up, timeout);
+    public bool WaitUp(BfdPeer peer, TimeSpan timeout) => NetnsLab.WaitUntil(() => Status(peer).State == BfdState.Up, timeout);
 
     public int DownsReported()
     {
         lock (Changes)
         {
-            return Changes.Count(c => c.Change.From == Wire.BfdState.Up);
+            return Changes.Count(c => c.Change.From == BfdState.Up);
         }
     }
 
@@ -73,7 +74,7 @@ internal sealed class BfdLab : IAsyncDisposable
         {
             lock (Changes)
             {
-                var hit = Changes.FirstOrDefault(c => c.At >= since && c.Change.To == Wire.BfdState.Down);
+                var hit = Changes.FirstOrDefault(c => c.At >= since && c.Change.To == BfdState.Down);
                 if (hit.Change is not null)
                 {
                     found = Stopwatch.GetElapsedTime(since, hit.At).TotalMilliseconds;
