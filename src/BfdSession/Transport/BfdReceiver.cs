@@ -58,6 +58,7 @@ internal sealed class BfdReceiver : IDisposable
 
     private void Run()
     {
+        NativeThread.RaiseCurrent();
         var buffer = new byte[BufferSize];
         while (!_stopping)
         {

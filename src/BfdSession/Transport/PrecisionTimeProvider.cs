@@ -64,8 +64,12 @@ public sealed class PrecisionTimeProvider : TimeProvider, IDisposable
         }
     }
 
+    /// <summary>The scheduling class the timer thread obtained (SCHED_FIFO when privileged, see <see cref="NativeThread"/>).</summary>
+    public ThreadScheduling Scheduling { get; private set; }
+
     private void Run()
     {
+        Scheduling = NativeThread.RaiseCurrent();
         lock (_gate)
         {
             while (!_disposed)

@@ -67,9 +67,12 @@ internal sealed class BfdLab : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) for our first change to Down after <paramref name="since"/>; its delay in ms, or null.</summary>
-    public double? WaitDownAfter(long since, TimeSpan timeout)
+    public double? WaitDownAfter(long since, TimeSpan timeout) => WaitDownChangeAfter(since, timeout)?.Ms;
+
+    /// <summary>As <see cref="WaitDownAfter"/>, with the change itself (its diagnostic).</summary>
+    public (double Ms, BfdStateChange Change)? WaitDownChangeAfter(long since, TimeSpan timeout)
     {
-        double? found = null;
+        (double, BfdStateChange)? found = null;
         NetnsLab.WaitUntil(() =>
         {
             lock (Changes)
@@ -77,7 +80,7 @@ internal sealed class BfdLab : IAsyncDisposable
                 var hit = Changes.FirstOrDefault(c => c.At >= since && c.Change.To == BfdState.Down);
                 if (hit.Change is not null)
                 {
-                    found = Stopwatch.GetElapsedTime(since, hit.At).TotalMilliseconds;
+                    found = (Stopwatch.GetElapsedTime(since, hit.At).TotalMilliseconds, hit.Change);
                 }
             }
             return found is not null;

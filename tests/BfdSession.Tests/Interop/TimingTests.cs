@@ -26,7 +26,7 @@ public sealed class TimingTests(ITestOutputHelper output)
     [InlineData(300, 400)]
     public async Task Under_load_no_false_down_and_a_silent_cut_is_detected_within_detect_mult_times_interval(int intervalMs, int slackMs)
     {
-        BfdLab.RequireBinaries("bird2, tcpdump, tshark, nftables", "bird", "birdc", "tcpdump", "tshark", "nft");
+        BfdLab.RequireBinaries("bird2, tcpdump, tshark, nftables, util-linux", "bird", "birdc", "tcpdump", "tshark", "nft", "chrt");
         await using var lab = new BfdLab($"timing{intervalMs}");
         var dir = lab.Dir;
         File.WriteAllText($"{dir}/bird.conf", $$"""
@@ -37,7 +37,9 @@ public sealed class TimingTests(ITestOutputHelper output)
               neighbor {{NetnsLab.HostV4}} dev "p0" local {{NetnsLab.PeerV4}};
             }
             """);
-        lab.Net.Ns($"bird -c {dir}/bird.conf -s {dir}/bird.ctl -P {dir}/bird.pid");
+        // BIRD real-time too (chrt): under this load a normal-priority BIRD misses its own 10 ms
+        // deadlines, and this test is about ours.
+        lab.Net.Ns($"chrt -f 10 bird -c {dir}/bird.conf -s {dir}/bird.ctl -P {dir}/bird.pid");
         string Show() => NetnsLab.Run($"birdc -s {dir}/bird.ctl show bfd sessions").Output;
         var peer = BfdLab.PeerV4;
         using var load = new Load();
@@ -69,13 +71,15 @@ public sealed class TimingTests(ITestOutputHelper output)
             for (var cut = 0; cut < Cuts; cut++)
             {
                 Thread.Sleep(intervalMs * 2);
-                lab.Net.Ns($"nft '{CutTable}'");
+                // Timed from issuing the cut, as shared/bench/bfd-bench.sh does for BIRD and FRR: on a
+                // loaded machine starting nft takes longer than a 30 ms detection time.
                 var at = Stopwatch.GetTimestamp();
-                var detected = lab.WaitDownAfter(at, TimeSpan.FromSeconds(5));
+                lab.Net.Ns($"nft '{CutTable}'");
+                var detected = lab.WaitDownChangeAfter(at, TimeSpan.FromSeconds(5));
                 lab.Net.Ns("nft delete table inet bgplbf_cut");
                 Assert.NotNull(detected);
-                detections.Add(detected.Value);
-                Assert.Equal(BfdDiagnostic.ControlDetectionTimeExpired, lab.Status(peer).LocalDiagnostic);
+                detections.Add(detected.Value.Ms);
+                Assert.Equal(BfdDiagnostic.ControlDetectionTimeExpired, detected.Value.Change.Diagnostic);
                 Assert.True(lab.WaitUp(peer, TimeSpan.FromSeconds(15)), $"not Up again after cut {cut}: {lab.Status(peer)}\n{Show()}");
             }
             detections.Sort();
