@@ -103,9 +103,9 @@ public sealed partial class BfdSessions : IAsyncDisposable
             EnsureReceiver(peer.LocalAddress.AddressFamily, peer.Multihop);
             var socket = SessionSocket.Open(peer, _socketFactory, PortInUse, _random);
             var discriminator = NewDiscriminator();
-            session = new Session(peer, profile, socket);
-            session.Runner = new SessionRunner(profile.ToParameters(), discriminator, _time, new Random(_random.Next()), socket,
+            var runner = new SessionRunner(profile.ToParameters(), discriminator, _time, new Random(_random.Next()), socket,
                 (reaction, fsm) => _changes.Writer.TryWrite(new BfdStateChange(peer, reaction.From, reaction.To, reaction.Diagnostic, fsm.RemoteDiagnostic, _time.GetUtcNow())));
+            session = new Session(peer, profile, socket, runner);
             _sessions.Add(peer, session);
             _tables = Tables.Build(_sessions.Values);
             Log.SessionAdded(_logger, peer, discriminator, socket.SourcePort, profile);
@@ -320,14 +320,22 @@ public sealed partial class BfdSessions : IAsyncDisposable
         _ownTime?.Dispose();
     }
 
-    private sealed class Session(BfdPeer peer, BfdProfile profile, SessionSocket socket)
+    private sealed class Session(BfdPeer peer, BfdProfile profile, SessionSocket socket, SessionRunner runner)
     {
+        private volatile BfdProfile _profile = profile;
+
         public BfdPeer Peer { get; } = peer;
         public RawAddress PeerAddress { get; } = RawAddress.From(peer.Address);
         public RawAddress LocalAddress { get; } = RawAddress.From(peer.LocalAddress);
         public SessionSocket Socket { get; } = socket;
-        public volatile BfdProfile Profile = profile;
-        public SessionRunner Runner { get; set; } = null!;
+        public SessionRunner Runner { get; } = runner;
+
+        /// <summary>Replaced by AddOrUpdate, read by the receive thread (MinimumTtl).</summary>
+        public BfdProfile Profile
+        {
+            get => _profile;
+            set => _profile = value;
+        }
     }
 
     /// <summary>Immutable lookup tables for the receive threads, rebuilt on every add and remove.</summary>
