@@ -39,7 +39,7 @@ public sealed class FrrBfdTests(ITestOutputHelper output)
     [Fact]
     public async Task Sessions_come_up_with_frr_bfdd_negotiate_its_timers_change_profile_without_a_flap_and_detect_its_death()
     {
-        BfdLab.RequireBinaries("frr", Zebra, Bfdd, "vtysh");
+        BfdLab.RequireBinaries("frr and util-linux", Zebra, Bfdd, "vtysh", "chrt");
         await using var lab = new BfdLab("frr");
         var dir = lab.Dir;
         File.WriteAllText($"{dir}/zebra.conf", $"hostname bgplbf-frr\nlog file {dir}/zebra.log warnings\n");
@@ -48,7 +48,8 @@ public sealed class FrrBfdTests(ITestOutputHelper output)
         var common = $"--vty_socket {dir} -P 0 -z {dir}/zserv.api -u frr -g frr";
         lab.Net.Ns($"{Zebra} -d -f {dir}/zebra.conf -i {dir}/zebra.pid {common}");
         Assert.True(NetnsLab.WaitUntil(() => File.Exists($"{dir}/zserv.api"), TimeSpan.FromSeconds(10)), BfdLab.ReadOrNone($"{dir}/zebra.log"));
-        lab.Net.Ns($"{Bfdd} -d -f {dir}/bfdd.conf -i {dir}/bfdd.pid --bfdctl {dir}/bfdd.sock {common}");
+        // Real-time (chrt), as our own threads are: see BirdBfdTests.StartBird.
+        lab.Net.Ns($"chrt -f 10 {Bfdd} -d -f {dir}/bfdd.conf -i {dir}/bfdd.pid --bfdctl {dir}/bfdd.sock {common}");
         string Vtysh(string command) => NetnsLab.Run($"vtysh --vty_socket {dir} -d bfdd -c '{command}'").Output;
         JsonElement? Peer(string address)
         {
