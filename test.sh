@@ -11,8 +11,12 @@ command -v bird >/dev/null 2>&1 || need_apt+=(bird2)
 { command -v gobgpd && command -v gobgp; } >/dev/null 2>&1 || need_apt+=(gobgpd)
 command -v exabgp >/dev/null 2>&1 || need_apt+=(exabgp)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
-command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
+# BFD tests: captures in the peer namespace, silent cuts, real-time peer.
 command -v tcpdump >/dev/null 2>&1 || need_apt+=(tcpdump)
+command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
+command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
+command -v chrt >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2

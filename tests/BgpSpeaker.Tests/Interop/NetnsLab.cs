@@ -10,7 +10,8 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// <see cref="CreateSocket"/>) and "peer" (the router). Addresses from 203.0.113.0/24 and
 /// 2001:db8:1::/64 (and fixed link-local addresses) only; nothing is added to the test process's own namespace, whose uplink may
 /// itself sit in documentation space. Removed in all outcomes (stale ones of an earlier crash
-/// first). Needs root and iproute2: without them it fails, it does not skip.
+/// first). Needs root and iproute2: without them it fails, it does not skip. Also compiled into
+/// BfdSession.Tests, whose labs use their own <paramref name="prefix"/>.
 /// </summary>
 internal sealed class NetnsLab : IDisposable
 {
@@ -60,7 +61,10 @@ internal sealed class NetnsLab : IDisposable
     public string Host(string command, int timeoutSeconds = 20) => Sh($"ip netns exec {HostNamespace} {command}", timeoutSeconds);
 
     /// <summary>A TCP socket in the host namespace: created on a thread that joined it (setns), which then ends.</summary>
-    public Socket CreateSocket(AddressFamily family)
+    public Socket CreateSocket(AddressFamily family) => CreateSocket(family, SocketType.Stream, ProtocolType.Tcp);
+
+    /// <summary>A socket of any kind in the host namespace (see <see cref="CreateSocket(AddressFamily)"/>).</summary>
+    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol)
     {
         Socket? socket = null;
         Exception? failure = null;
@@ -73,7 +77,7 @@ internal sealed class NetnsLab : IDisposable
                 {
                     throw new IOException($"setns({HostNamespace}) failed: errno {Marshal.GetLastPInvokeError()}");
                 }
-                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(family, type, protocol);
             }
             catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException)
             {
