@@ -19,7 +19,8 @@ public sealed record PeerStatus(
     string? LastConnectionError,
     long UpdatesSent,
     long UpdatesReceived,
-    long CollisionsResolved);
+    long CollisionsResolved,
+    ReceivedCount ReceivedRoutes);
 
 /// <summary>
 /// The embedded BGP speaker: peers by name, the routes to announce, and a listener that hands
@@ -120,7 +121,15 @@ public sealed class BgpSpeaker : IAsyncDisposable
 
     public IReadOnlyList<PeerStatus> Peers =>
         PeersSnapshot().Select(p => new PeerStatus(p.Name, p.Endpoint.Remote, p.Session.State, p.Session.Negotiated, p.Session.LastDown,
-            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived, p.Session.CollisionsResolved)).ToList();
+            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived, p.Session.CollisionsResolved, p.Session.ReceivedRoutes)).ToList();
+
+    /// <summary>What peer <paramref name="name"/> has announced to us and still holds (for the admin API).</summary>
+    public Task<IReadOnlyList<ReceivedRoute>> GetReceivedRoutesAsync(string name, CancellationToken cancellationToken)
+    {
+        var peer = PeersSnapshot().FirstOrDefault(p => p.Name == name)
+            ?? throw new KeyNotFoundException($"No BGP peer named \"{name}\".");
+        return peer.Session.GetReceivedRoutesAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Accepts BGP connections on <paramref name="local"/> and hands each to the peer whose address

@@ -45,6 +45,12 @@ public sealed record PeerOptions
     /// </summary>
     public bool Restarted { get; init; }
 
+    /// <summary>
+    /// Paths received from the peer kept for display (<see cref="Rib.AdjRibIn"/>); more are counted,
+    /// not kept. A load balancer's routers usually send nothing or a default route.
+    /// </summary>
+    public int MaxReceivedRoutes { get; init; } = 10_000;
+
     /// <summary>Families for which we send several paths (RFC 7911); none by default.</summary>
     public AddPathFamilies AddPathSend { get; init; }
 

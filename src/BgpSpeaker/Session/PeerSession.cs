@@ -30,6 +30,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly AdjRibOut _rib = new();
+    private readonly AdjRibIn _received;
     private readonly Channel<object> _inputs = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private IReadOnlyCollection<Route> _routes = [];
@@ -63,6 +64,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         _random = random;
         _logger = logger ?? NullLogger.Instance;
         _main = new Attempt(new PeerFsm(options, random));
+        _received = new AdjRibIn(options.MaxReceivedRoutes);
     }
 
     /// <summary>Raised on the session loop after every transition that changes the state.</summary>
@@ -93,6 +95,19 @@ public sealed partial class PeerSession : IAsyncDisposable
     public string? LastConnectionError { get; private set; }
 
     public long UpdatesSent { get; private set; }
+
+    /// <summary>Paths the peer announced that we hold (<see cref="AdjRibIn"/>), and those beyond its limit, not kept.</summary>
+    public ReceivedCount ReceivedRoutes => _receivedCount;
+
+    private volatile ReceivedCount _receivedCount = new(0, 0);
+
+    /// <summary>What the peer has announced to us and still holds, read on the session loop.</summary>
+    public async Task<IReadOnlyList<ReceivedRoute>> GetReceivedRoutesAsync(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<IReadOnlyList<ReceivedRoute>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ObjectDisposedException.ThrowIf(!_inputs.Writer.TryWrite(new ReadReceived(done)), this);
+        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Connection collisions resolved (RFC 4271 §6.8), each closing one connection with Cease / Connection Collision Resolution.</summary>
     public long CollisionsResolved { get; private set; }
@@ -257,6 +272,9 @@ public sealed partial class PeerSession : IAsyncDisposable
                     WriteRoutes();
                 }
                 break;
+            case ReadReceived read:
+                read.Done.TrySetResult(_received.Snapshot());
+                break;
             case StopCommand stop:
                 _stopped = true;
                 foreach (var attempt in Attempts())
@@ -350,6 +368,8 @@ public sealed partial class PeerSession : IAsyncDisposable
         _main = new Attempt(new PeerFsm(_options, _random));
         _policy = null;
         _builder = null;
+        _received.Clear();
+        PublishReceived();
         _published = new Published(BgpState.Idle, null);
         if (!_stopped)
         {
@@ -403,6 +423,8 @@ public sealed partial class PeerSession : IAsyncDisposable
                 break;
             case Deliver { Message: UpdateReceived update }:
                 UpdatesReceived++;
+                _received.Apply(update.Update, update.Error);
+                PublishReceived();
                 if (update.Error.IsError)
                 {
                     LastUpdateError = update.Error;
@@ -426,6 +448,8 @@ public sealed partial class PeerSession : IAsyncDisposable
             _builder = null;
             _endOfRibDue = false;
             _rib.SessionReset();
+            _received.Clear();
+            PublishReceived();
         }
         // A connection that lost a collision says nothing about the peer: the other one carries on.
         if (down.Reason != DownReason.ConnectionCollision || Other(attempt) is null)
@@ -523,6 +547,10 @@ public sealed partial class PeerSession : IAsyncDisposable
     private sealed record TimerFired(Attempt Attempt, BgpTimer Timer, int Generation);
 
     private sealed record RoutesChanged(IReadOnlyCollection<Route> Routes);
+
+    private sealed record ReadReceived(TaskCompletionSource<IReadOnlyList<ReceivedRoute>> Done);
+
+    private void PublishReceived() => _receivedCount = new ReceivedCount(_received.Count, _received.NotStored);
 
     private sealed record StopCommand(CeaseSubcode Subcode, string? Communication, TaskCompletionSource Done);
 }

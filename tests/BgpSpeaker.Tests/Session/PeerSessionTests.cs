@@ -189,4 +189,26 @@ public sealed class PeerSessionTests
             Assert.Equal(BgpState.Established, session.State);
         }
     }
+
+    [Fact]
+    public async Task Routes_the_peer_announces_are_kept_for_display_until_the_session_ends()
+    {
+        var (session, peer, time) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync()); // End-of-RIB
+            var attributes = new PathAttributes { Origin = Origin.Igp, AsPath = AsPath.Sequence(64513), NextHop = IPAddress.Parse("203.0.113.1") };
+            var update = new UpdateMessage(default, attributes, new[] { new Nlri(IpPrefix.Parse("0.0.0.0/0")) });
+            await peer.SendRawAsync(MessageWriter.ToArray(update, new CodecOptions { FourOctetAsn = true })); // as negotiated
+            Assert.True(SpinWait.SpinUntil(() => session.ReceivedRoutes.Held == 1, Bound));
+            var route = Assert.Single(await session.GetReceivedRoutesAsync(CancellationToken.None));
+            Assert.Equal(IpPrefix.Parse("0.0.0.0/0"), route.Nlri.Prefix);
+            Assert.Equal(IPAddress.Parse("203.0.113.1"), route.NextHop);
+            time.Advance(TimeSpan.FromSeconds(10)); // silent peer: hold timer expires
+            Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
+            Assert.Empty(await session.GetReceivedRoutesAsync(CancellationToken.None));
+            Assert.Equal(0, session.ReceivedRoutes.Held);
+        }
+    }
 }
