@@ -24,9 +24,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "L2: cannot announce {Vip} on {Interface}: no such usable Ethernet interface")]
     public static partial void NoSuchInterface(ILogger logger, IPAddress vip, string @interface);
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Liveness: {Node} is {Status} (incarnation {Incarnation})")]
-    public static partial void MemberChanged(ILogger logger, string node, string status, ulong incarnation);
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Error, Message = "L2: the {Protocol} receive loop on {Interface} stopped")]
+    public static partial void ReceiveLoopFailed(ILogger logger, Exception exception, string protocol, string @interface);
 
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Debug, Message = "Liveness: dropped a datagram from {From}: {Reason}")]
-    public static partial void DatagramDropped(ILogger logger, EndPoint? from, string reason);
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Liveness: {Node} is {Status} (incarnation {Incarnation})")]
+    public static partial void MemberChanged(ILogger logger, string node, Liveness.MemberStatus status, ulong incarnation);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Debug, Message = "Liveness: rejected a datagram: {Error}")]
+    public static partial void DatagramRejected(ILogger logger, Liveness.LivenessDecodeError error);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Liveness: ignored a datagram from {Sender}: {Reason}")]
+    public static partial void DatagramIgnored(ILogger logger, string sender, Liveness.LivenessDropReason reason);
 }

@@ -206,6 +206,12 @@ internal sealed class LinkResponder : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception ex) when (ex is not SocketException)
+            {
+                // Our bug: say so loudly instead of leaving a silent, faulted task behind.
+                Log.ReceiveLoopFailed(_logger, ex, socket == _arp ? "ARP" : "NDP", _link.Name);
+                return;
+            }
             catch (SocketException ex)
             {
                 // ENETDOWN and friends while the link is down: keep the socket, try again shortly.

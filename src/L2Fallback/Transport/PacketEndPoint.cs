@@ -32,7 +32,8 @@ internal sealed class PacketEndPoint(int interfaceIndex, EtherType protocol) : E
 
     public override EndPoint Create(SocketAddress socketAddress) => this;
 
-    public static SocketAddress NewReceiveAddress() => new(AddressFamily.Packet, Size);
+    /// <summary>Receive calls want room for the largest address of the family (sockaddr_storage), not just sockaddr_ll.</summary>
+    public static SocketAddress NewReceiveAddress() => new(AddressFamily.Packet, SocketAddress.GetMaximumAddressSize(AddressFamily.Packet));
 
     public static PacketType TypeOf(SocketAddress received) => (PacketType)received.Buffer.Span[PacketTypeOffset];
 }

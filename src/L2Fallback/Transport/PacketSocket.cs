@@ -21,6 +21,7 @@ internal sealed class PacketSocket : IDisposable
 
     private readonly Socket _socket;
     private readonly SocketAddress _receiveAddress = PacketEndPoint.NewReceiveAddress();
+    private readonly int _receiveRoom = SocketAddress.GetMaximumAddressSize(AddressFamily.Packet);
 
     private PacketSocket(Socket socket, int interfaceIndex)
     {
@@ -55,6 +56,8 @@ internal sealed class PacketSocket : IDisposable
     /// <summary>Receives one frame; the frame's <see cref="PacketType"/> tells our own outgoing frames apart.</summary>
     public async ValueTask<(int Length, PacketType Type)> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        // The call shrinks Size to the address it got; the next call needs the full room again.
+        _receiveAddress.Size = _receiveRoom;
         var length = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, _receiveAddress, cancellationToken).ConfigureAwait(false);
         return (length, PacketEndPoint.TypeOf(_receiveAddress));
     }
