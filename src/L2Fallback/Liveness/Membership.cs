@@ -27,6 +27,7 @@ internal sealed class Membership
     private TimeSpan _nextSync;
     private int _syncCursor;
     private TimeSpan _startedAt;
+    private bool _graceOver;
 
     private sealed class State
     {
@@ -93,9 +94,10 @@ internal sealed class Membership
     public void Tick(TimeSpan now, List<LivenessSend> sends)
     {
         Changes.Clear();
-        foreach (var (name, state) in _members)
+        if (!_graceOver && now - _startedAt >= _options.StartupGrace)
         {
-            if (state.Status == MemberStatus.Unknown && now - _startedAt >= _options.StartupGrace)
+            _graceOver = true;
+            foreach (var (name, state) in _members.Where(m => m.Value.Status == MemberStatus.Unknown))
             {
                 // Nobody vouched for it since we started: treat as dead until it speaks.
                 Set(name, state, state.Incarnation, MemberStatus.Dead);
@@ -115,13 +117,6 @@ internal sealed class Membership
                 Queue(EntryOf(name));
             }
         }
-        foreach (var (name, state) in _members)
-        {
-            if (state.Status != MemberStatus.Alive)
-            {
-                state.WatchedSince = TimeSpan.MinValue;
-            }
-        }
         foreach (var name in Successors())
         {
             sends.Add(new LivenessSend(name, Message(LivenessMessageType.Heartbeat, EntryOf(name), [])));
@@ -130,7 +125,7 @@ internal sealed class Membership
         if (now >= _nextSync && _members.Count > 0)
         {
             _nextSync = now + _options.SyncInterval;
-            var to = _ring.Where(n => n != Self).ElementAt(_syncCursor++ % _members.Count);
+            var to = _ring[(_selfIndex + 1 + (_syncCursor++ % _members.Count)) % _ring.Length];
             SendView(to, sends);
         }
     }
@@ -177,9 +172,11 @@ internal sealed class Membership
                 Apply(entry);
             }
         }
-        if ((firstFromThisProcess || !wasAlive) && sender.Status == MemberStatus.Alive && message.Type == LivenessMessageType.Update)
+        if ((firstFromThisProcess || !wasAlive) && sender.Status == MemberStatus.Alive && message.Type == LivenessMessageType.Update
+            && IsRingSuccessor(message.Sender))
         {
-            // A (re)started or returning member: give it our whole view now rather than at the next sync.
+            // A (re)started or returning member gets our whole view now rather than at the next sync,
+            // from its ring predecessors only: Watchers views, not one per member (N² on a cold start).
             SendView(message.Sender, sends);
         }
         FlushPending(sends);
@@ -218,6 +215,11 @@ internal sealed class Membership
         var changed = state.Status != status;
         state.Incarnation = incarnation;
         state.Status = status;
+        if (status != MemberStatus.Alive)
+        {
+            // Watching starts afresh (with a full DeadAfter of grace) when it is alive again.
+            state.WatchedSince = TimeSpan.MinValue;
+        }
         if (changed)
         {
             Changes.Add(new MemberEntry(name, incarnation, status));
@@ -248,6 +250,12 @@ internal sealed class Membership
             }
         }
         return result;
+    }
+
+    private bool IsRingSuccessor(string name)
+    {
+        var distance = ((_ring.IndexOf(name) - _selfIndex) % _ring.Length + _ring.Length) % _ring.Length;
+        return distance >= 1 && distance <= _options.Watchers;
     }
 
     private void Queue(MemberEntry entry)
