@@ -109,6 +109,23 @@ public sealed class L2Announcer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Announces every owned VIP again, as on a takeover. For when another node may have answered
+    /// for them in the meantime, e.g. after a partition healed: neighbours that followed that
+    /// node's announcements come back at once instead of after their entries go stale.
+    /// </summary>
+    public void Reannounce()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var responder in _responders.Values)
+            {
+                responder.Reannounce();
+            }
+        }
+    }
+
     private void OnAnnounced(IPAddress vip, string interfaceName, DateTimeOffset at) =>
         Announced?.Invoke(new AnnouncementEvent(vip, interfaceName, at));
 

@@ -91,7 +91,16 @@ public sealed class L2Controller : IDisposable
         }
     }
 
-    private void OnMemberChanged(MemberEntry change) => Reconcile();
+    private void OnMemberChanged(MemberEntry change)
+    {
+        Reconcile();
+        if (change.Status == MemberStatus.Alive)
+        {
+            // A member (re)appeared, perhaps from the other side of a healed partition, where it
+            // answered for our VIPs: announce them again so neighbours come back to us now.
+            _announcer.Reannounce();
+        }
+    }
 
     public void Dispose()
     {

@@ -78,6 +78,19 @@ internal sealed class LinkResponder : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the announcement rounds of every owned VIP afresh (another node may have answered for them meanwhile).</summary>
+    public void Reannounce()
+    {
+        foreach (var vip in _owned)
+        {
+            if (_rounds.Remove(vip, out var timer))
+            {
+                timer.Dispose();
+            }
+            StartRounds(vip);
+        }
+    }
+
     private void EnsureSockets(AddressFamily family)
     {
         if (family == AddressFamily.InterNetwork && _arp is null)

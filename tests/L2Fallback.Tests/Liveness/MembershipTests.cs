@@ -1,9 +1,10 @@
 using BgpLb.L2Fallback.Liveness;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace BgpLb.L2Fallback.Tests.Liveness;
 
-public class MembershipTests
+public class MembershipTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
@@ -136,6 +137,7 @@ public class MembershipTests
         var before = cluster.Delivered;
         cluster.Run(TimeSpan.FromSeconds(2));
         var perNodePerSecond = (cluster.Delivered - before) / 2.0 / size;
+        output.WriteLine($"{size} nodes: {perNodePerSecond:F1} datagrams received per node per second, {perNodePerSecond * size:F0} in the cluster");
         Assert.InRange(perNodePerSecond, 35, perNodeBound);
     }
 }
