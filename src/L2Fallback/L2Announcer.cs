@@ -35,7 +35,7 @@ public sealed class L2Announcer : IAsyncDisposable
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
-    /// <summary>Raised once per (VIP, interface) takeover, when the first announcement went out.</summary>
+    /// <summary>Raised (on the thread pool) once per (VIP, interface) takeover, when the first announcement went out.</summary>
     public event Action<AnnouncementEvent>? Announced;
 
     /// <summary>What is answered now: per VIP the interfaces it is answered on (the ServiceL2Status view).</summary>
@@ -126,8 +126,19 @@ public sealed class L2Announcer : IAsyncDisposable
         }
     }
 
-    private void OnAnnounced(IPAddress vip, string interfaceName, DateTimeOffset at) =>
-        Announced?.Invoke(new AnnouncementEvent(vip, interfaceName, at));
+    /// <summary>
+    /// Raised from the thread pool: the first announcement of a takeover goes out under the
+    /// announcer's lock (inside <see cref="SetOwned"/>), and a handler that calls back into the
+    /// announcer, or takes a lock of its own that is held around such a call, must not run there.
+    /// </summary>
+    private void OnAnnounced(IPAddress vip, string interfaceName, DateTimeOffset at)
+    {
+        var handler = Announced;
+        if (handler is not null)
+        {
+            ThreadPool.QueueUserWorkItem(e => handler(e), new AnnouncementEvent(vip, interfaceName, at), preferLocal: false);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
