@@ -11,6 +11,10 @@ command -v bird >/dev/null 2>&1 || need_apt+=(bird2)
 { command -v gobgpd && command -v gobgp; } >/dev/null 2>&1 || need_apt+=(gobgpd)
 command -v exabgp >/dev/null 2>&1 || need_apt+=(exabgp)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# The L2 lab tests ask with Linux's own tools: arping (ARP), ping (kernel neighbour resolution), ndisc6 (NDP).
+command -v arping >/dev/null 2>&1 || need_apt+=(iputils-arping)
+command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+command -v ndisc6 >/dev/null 2>&1 || need_apt+=(ndisc6)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2
