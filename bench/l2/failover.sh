@@ -49,11 +49,11 @@ start_node() {
   # The lab node stops at the end of its standard input: hold a fifo open with a sleep we can kill.
   rm -f "$WORK/in.$n"; mkfifo "$WORK/in.$n"
   sleep 100000 > "$WORK/in.$n" 2>/dev/null &
-  echo $! > "$WORK/pid.sleep.$n"
+  echo $! > "$WORK/pid.sleep.$n"; disown $!
   ip netns exec $P-$n dotnet "$DLL" --node $n --listen 198.51.100.1${n#n}:7946 \
     --member n1=198.51.100.11:7946 --member n2=198.51.100.12:7946 --member n3=198.51.100.13:7946 \
     --key $KEY --vip $VIP4,$VIP6 < "$WORK/in.$n" >> "$WORK/log.$n" 2>&1 &
-  echo $! > "$WORK/pid.$n"
+  echo $! > "$WORK/pid.$n"; disown $!   # no "Killed" job notices when the bench kills it
 }
 owned_last() { grep '^owned' "$WORK/log.$1" | tail -n 1; }
 # Settled: only $1 owns the VIPs (last "owned" lines) and no node printed anything for 1.5 s.
@@ -76,7 +76,7 @@ settle() {
 for n in n1 n2 n3; do start_node $n; done
 sleep 1
 # Owner and next in MetalLB's order: sha256(node#ip) of the Service's first address.
-read -r OWNER NEXT _ < <(for n in n1 n2 n3; do printf '%s %s\n' "$(printf '%s' "$n#$VIP4" | sha256sum | cut -c1-64)" $n; done | sort | awk '{printf "%s ", $2}')
+read -r OWNER NEXT _ < <(for n in n1 n2 n3; do printf '%s %s\n' "$(printf '%s' "$n#$VIP4" | sha256sum | cut -c1-64)" $n; done | sort | awk '{printf "%s ", $2} END {print ""}')
 echo "owner $OWNER ($(mac $OWNER)), next $NEXT ($(mac $NEXT))"
 NEXT_MAC=$(mac $NEXT)
 
