@@ -17,6 +17,10 @@ command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
 command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 command -v chrt >/dev/null 2>&1 || need_apt+=(util-linux)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# The L2 lab tests ask with Linux's own tools: arping (ARP), ping (kernel neighbour resolution), ndisc6 (NDP).
+command -v arping >/dev/null 2>&1 || need_apt+=(iputils-arping)
+command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+command -v ndisc6 >/dev/null 2>&1 || need_apt+=(ndisc6)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2

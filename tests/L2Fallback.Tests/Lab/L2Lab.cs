@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace BgpLb.L2Fallback.Tests.Lab;
+
+/// <summary>
+/// One Ethernet segment in network namespaces: a bridge in its own namespace ("sw"), a client and
+/// N nodes, each joined to the bridge by a veth pair whose inner end is eth0. Links carry
+/// 198.51.100.0/24 (client .1, node i .1i) and 2001:db8:2::/64; the client routes the VIP ranges
+/// 198.18.0.0/15 and 2001:db8:ffff::/48 on-link, the nodes have default routes on eth0 (so VIPs
+/// outside the link subnet select eth0 by the default-route rule). Nothing touches the test
+/// process's own namespace. Removed in all outcomes, stale ones of the same lab first. Needs root,
+/// iproute2, iputils-arping, iputils-ping and ndisc6: without them it fails, it does not skip.
+/// </summary>
+internal sealed partial class L2Lab : IDisposable
+{
+    private const string Prefix = "bgplbl";
+    private static readonly string[] ClientHost = ["client"];
+    private readonly string _name;
+
+    public L2Lab(string name, int nodes)
+    {
+        _name = name;
+        RequireTools();
+        RemoveStale(name);
+        Sh($"ip netns add {Switch}");
+        Sh($"ip -n {Switch} link add br0 type bridge");
+        Sh($"ip -n {Switch} link set br0 up");
+        Nodes = [.. Enumerable.Range(1, nodes).Select(i => $"n{i}")];
+        var hosts = ClientHost.Concat(Nodes).ToArray();
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var ns = Ns(hosts[i]);
+            Sh($"ip netns add {ns}");
+            Sh($"ip -n {ns} link add eth0 type veth peer name p{i} netns {Switch}");
+            Sh($"ip -n {Switch} link set p{i} master br0 up");
+            Sh($"ip -n {ns} link set lo up");
+            Sh($"ip -n {ns} addr add {V4(hosts[i])}/24 dev eth0");
+            Sh($"ip -n {ns} -6 addr add {V6(hosts[i])}/64 dev eth0 nodad");
+            Sh($"ip -n {ns} link set eth0 up");
+        }
+        Sh($"ip -n {Ns("client")} route add 198.18.0.0/15 dev eth0");
+        Sh($"ip -n {Ns("client")} -6 route add 2001:db8:ffff::/48 dev eth0");
+        foreach (var node in Nodes)
+        {
+            Sh($"ip -n {Ns(node)} route add default dev eth0");
+            Sh($"ip -n {Ns(node)} -6 route add default dev eth0");
+        }
+    }
+
+    public List<string> Nodes { get; }
+
+    private string Switch => $"{Prefix}-{_name}-sw";
+
+    public string Ns(string host) => $"{Prefix}-{_name}-{host}";
+
+    public static string V4(string host) => host == "client" ? "198.51.100.1" : $"198.51.100.1{host[1..]}";
+
+    public static string V6(string host) => host == "client" ? "2001:db8:2::1" : $"2001:db8:2::1{host[1..]}";
+
+    public MacAddress MacOf(string host)
+    {
+        var line = Sh($"ip -n {Ns(host)} -o link show eth0");
+        var match = EtherRegex().Match(line);
+        Assert.True(match.Success, $"no MAC in `{line}`");
+        return MacAddress.TryParse(match.Groups[1].Value, out var mac) ? mac : throw new InvalidOperationException(line);
+    }
+
+    public string Client(string command, int timeoutSeconds = 20) => Sh($"ip netns exec {Ns("client")} {command}", timeoutSeconds);
+
+    public (int Code, string Output) TryClient(string command, int timeoutSeconds = 20) => Run($"ip netns exec {Ns("client")} {command}", timeoutSeconds);
+
+    /// <summary>The MAC the client's neighbour table holds for <paramref name="ip"/>, or null.</summary>
+    public MacAddress? ClientNeighbour(string ip)
+    {
+        var (_, output) = TryClient($"ip neigh show {ip} dev eth0");
+        var match = LladdrRegex().Match(output);
+        return match.Success && MacAddress.TryParse(match.Groups[1].Value, out var mac) ? mac : null;
+    }
+
+    /// <summary>MACs that answered <c>arping</c> for <paramref name="ip"/> (empty: no answer).</summary>
+    public HashSet<MacAddress> ArpingMacs(string ip, int count = 1)
+    {
+        var (_, output) = TryClient($"arping -c {count} -w {count + 1} -I eth0 {ip}", count + 10);
+        return [.. ReplyMacRegex().Matches(output).Select(m => MacAddress.TryParse(m.Groups[1].Value, out var mac) ? mac : MacAddress.Zero)];
+    }
+
+    /// <summary>The MAC <c>ndisc6</c> learns for <paramref name="ip"/>, or null when nothing answered.</summary>
+    public MacAddress? Ndisc6Mac(string ip)
+    {
+        var (_, output) = TryClient($"ndisc6 -1 -r 2 -w 500 {ip} eth0");
+        var match = TargetLinkLayerRegex().Match(output);
+        return match.Success && MacAddress.TryParse(match.Groups[1].Value, out var mac) ? mac : null;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a thread that joined <paramref name="host"/>'s namespace (setns), then ends.</summary>
+    public T InNamespace<T>(string host, Func<T> action)
+    {
+        T result = default!;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/var/run/netns/{Ns(host)}");
+                if (SetNs(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
+                {
+                    throw new IOException($"setns({Ns(host)}) failed: errno {Marshal.GetLastPInvokeError()}");
+                }
+                result = action();
+            }
+#pragma warning disable CA1031 // rethrown on the calling thread below
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failure = ex;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return failure is null ? result : throw new InvalidOperationException($"in {Ns(host)}: {failure.Message}", failure);
+    }
+
+    private const int CloneNewNet = 0x40000000;
+
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNs(int fd, int nstype);
+
+    public void Dispose()
+    {
+        foreach (var host in ClientHost.Concat(Nodes))
+        {
+            Run($"ip netns pids {Ns(host)} | xargs -r kill -9");
+            Run($"ip netns del {Ns(host)}");
+        }
+        Run($"ip netns del {Switch}");
+    }
+
+    private static void RequireTools()
+    {
+        Assert.True(Environment.UserName == "root" || Run("id -u").Output.Trim() == "0", "the L2 lab needs root (network namespaces, raw sockets)");
+        foreach (var (tool, package) in new[] { ("ip", "iproute2"), ("arping", "iputils-arping"), ("ping", "iputils-ping"), ("ndisc6", "ndisc6") })
+        {
+            Assert.True(Run($"command -v {tool}").Code == 0, $"`{tool}` is missing: apt-get install {package} (./test.sh installs it)");
+        }
+    }
+
+    private static void RemoveStale(string name) =>
+        Run($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+
+    public static string Sh(string command, int timeoutSeconds = 20)
+    {
+        var (code, output) = Run(command, timeoutSeconds);
+        Assert.True(code == 0, $"`{command}` exited {code}: {output}");
+        return output;
+    }
+
+    public static (int Code, string Output) Run(string command, int timeoutSeconds = 20)
+    {
+        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {timeoutSeconds} s");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; false after <paramref name="timeout"/>.</summary>
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout, int pollMilliseconds = 20)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            Thread.Sleep(pollMilliseconds);
+        }
+        return condition();
+    }
+
+    [GeneratedRegex(@"link/ether ([0-9a-f:]{17})")]
+    private static partial Regex EtherRegex();
+
+    [GeneratedRegex(@"lladdr ([0-9a-f:]{17})")]
+    private static partial Regex LladdrRegex();
+
+    [GeneratedRegex(@"reply from \S+ \[([0-9A-Fa-f:]{17})\]")]
+    private static partial Regex ReplyMacRegex();
+
+    [GeneratedRegex(@"Target link-layer address: ([0-9A-Fa-f:]{17})")]
+    private static partial Regex TargetLinkLayerRegex();
+}
