@@ -35,4 +35,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Liveness: ignored a datagram from {Sender}: {Reason}")]
     public static partial void DatagramIgnored(ILogger logger, string sender, Liveness.LivenessDropReason reason);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Error, Message = "A liveness change subscriber failed on {Member}; the others are still told")]
+    public static partial void SubscriberFailed(ILogger logger, string member, Exception exception);
 }

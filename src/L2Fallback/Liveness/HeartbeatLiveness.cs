@@ -179,7 +179,22 @@ public sealed class HeartbeatLiveness : IAsyncDisposable
         foreach (var change in changes)
         {
             Log.MemberChanged(_logger, change.Name, change.Status, change.Incarnation);
-            Changed?.Invoke(change);
+            if (Changed is not { } handlers)
+            {
+                continue;
+            }
+            foreach (var handler in handlers.GetInvocationList())
+            {
+                try
+                {
+                    ((Action<MemberEntry>)handler).Invoke(change);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // On the timer or receive thread: a subscriber's bug must not stop liveness itself.
+                    Log.SubscriberFailed(_logger, change.Name, ex);
+                }
+            }
         }
     }
 
