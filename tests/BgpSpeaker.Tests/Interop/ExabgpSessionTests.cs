@@ -25,109 +25,27 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
         await InteropScenario.RunAsync(lab, setup, exabgp, output);
     }
 
-    /// <summary>
-    /// ExaBGP configured for one case. It keeps no RIB to ask: its API prints each UPDATE's
-    /// announcements and withdrawals, and replaying them gives what it holds.
-    /// </summary>
+    /// <summary>ExaBGP configured for one case, read through <see cref="ExabgpApi"/>.</summary>
     private sealed class Exabgp(NetnsLab lab, InteropSetup setup, ITestOutputHelper output) : IInteropRouter
     {
-        /// <summary>Appends each API line to the file, flushed, so the test reads what ExaBGP said so far.</summary>
-        private const string Consumer = """
-            import sys
-            with open(sys.argv[1], "a", buffering=1) as out:
-                for line in sys.stdin:
-                    out.write(line)
-                    out.flush()
-            """;
-
         private readonly string _dir = Directory.CreateTempSubdirectory("bgplb-exabgp-").FullName;
 
         private string Received => Path.Combine(_dir, "received.jsonl");
 
         private string Log => Path.Combine(_dir, "exabgp.log");
 
-        private string Config() => $$"""
-            process received {
-              run /usr/bin/python3 -u {{_dir}}/consumer.py {{Received}};
-              encoder json;
-            }
-            neighbor {{setup.OurAddress}} {
-              router-id {{NetnsLab.PeerV4}};
-              local-address {{setup.RouterAddress}};
-              local-as {{setup.RouterAsn}};
-              peer-as {{setup.OurAsn}};
-              hold-time 9;
-              passive {{(setup.Passive ? "false" : "true")}};
-              family {
-                ipv4 unicast;
-                ipv6 unicast;
-              }
-              api {
-                processes [ received ];
-                neighbor-changes;
-                receive {
-                  parsed;
-                  packets;
-                  update;
-                  notification;
-                }
-              }
-            }
-            """;
-
         public void Start()
         {
-            File.WriteAllText(Path.Combine(_dir, "exabgp.conf"), Config());
-            File.WriteAllText(Path.Combine(_dir, "consumer.py"), Consumer);
+            File.WriteAllText(Path.Combine(_dir, "exabgp.conf"), ExabgpApi.Config(_dir, Received, setup, holdTime: 9));
+            File.WriteAllText(Path.Combine(_dir, "consumer.py"), ExabgpApi.Consumer);
             File.WriteAllText(Received, "");
-            var env = string.Join(' ', "exabgp.daemon.user=root", "exabgp.daemon.drop=false", "exabgp.daemon.daemonize=false",
-                "exabgp.api.cli=false", "exabgp.api.ack=false", $"exabgp.tcp.bind={setup.RouterAddress}", "exabgp.tcp.port=179",
-                $"exabgp.log.destination={Log}", "exabgp.log.level=INFO");
-            lab.Ns($"env {env} setsid exabgp {_dir}/exabgp.conf >{_dir}/stdout.log 2>&1 </dev/null & echo $! >{_dir}/exabgp.pid");
+            lab.Ns(ExabgpApi.StartCommand(_dir, setup.RouterAddress, Log));
             Assert.True(setup.Passive || InteropScenario.WaitForListener(lab, TimeSpan.FromSeconds(15)), $"exabgp does not listen: {Diagnostics()}");
         }
 
-        private List<JsonElement> Messages() => InteropScenario.CompleteLines(Received)
-            .Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        private List<JsonElement> Messages() => ExabgpApi.Messages(Received);
 
-        /// <summary>
-        /// Prefix → (family, next hops, attributes), replayed from every UPDATE ExaBGP printed.
-        /// ExaBGP prints an UPDATE's announcements grouped by next hop, and a global + link-local
-        /// MP_REACH_NLRI next hop as two next hops with every prefix under each (mprnlri.py unpacks
-        /// the NLRI once per next-hop address): a prefix's next hops are the groups it is in.
-        /// </summary>
-        private Dictionary<string, (string Family, string[] NextHops, JsonElement Attributes)> Rib()
-        {
-            var rib = new Dictionary<string, (string, string[], JsonElement)>(StringComparer.Ordinal);
-            foreach (var m in Messages().Where(m => m.GetProperty("type").GetString() == "update"))
-            {
-                if (!m.GetProperty("neighbor").GetProperty("message").TryGetProperty("update", out var update))
-                {
-                    continue; // End-of-RIB
-                }
-                if (update.TryGetProperty("withdraw", out var withdraw))
-                {
-                    foreach (var nlri in withdraw.EnumerateObject().SelectMany(f => f.Value.EnumerateArray()))
-                    {
-                        rib.Remove(nlri.GetProperty("nlri").GetString()!);
-                    }
-                }
-                if (update.TryGetProperty("announce", out var announce))
-                {
-                    foreach (var family in announce.EnumerateObject())
-                    {
-                        var byPrefix = family.Value.EnumerateObject()
-                            .SelectMany(n => n.Value.EnumerateArray().Select(nlri => (Prefix: nlri.GetProperty("nlri").GetString()!, NextHop: n.Name)))
-                            .GroupBy(p => p.Prefix, StringComparer.Ordinal);
-                        foreach (var prefix in byPrefix)
-                        {
-                            rib[prefix.Key] = (family.Name, prefix.Select(p => p.NextHop).ToArray(), update.GetProperty("attribute"));
-                        }
-                    }
-                }
-            }
-            return rib;
-        }
+        private Dictionary<string, ExabgpRoute> Rib() => ExabgpApi.Rib(Messages());
 
         public int Count(AddressFamily family)
         {
@@ -157,7 +75,7 @@ public sealed class ExabgpSessionTests(ITestOutputHelper output)
                 Lists("large-community"));
         }
 
-        /// <summary>As a second next hop, see <see cref="Rib"/>.</summary>
+        /// <summary>As a second next hop, see <see cref="ExabgpApi.Rib"/>.</summary>
         public bool ShowsLinkLocalNextHop => true;
 
         /// <summary>

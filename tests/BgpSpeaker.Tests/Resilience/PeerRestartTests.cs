@@ -18,6 +18,7 @@ public sealed class PeerRestartTests(ITestOutputHelper output)
     [InlineData("bird")]
     [InlineData("frr")]
     [InlineData("gobgp")]
+    [InlineData("exabgp")]
     public async Task Router_killed_and_restarted_gets_every_route_again_after_a_backed_off_reconnect(string kind)
     {
         using var lab = new ResilienceLab($"rst-{kind}");

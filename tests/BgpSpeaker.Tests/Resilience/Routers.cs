@@ -18,8 +18,11 @@ internal static class Routers
             case "gobgp":
                 InteropScenario.RequireBinaries("gobgpd", "gobgpd", "gobgp");
                 return new GobgpRouter(lab, config);
+            case "exabgp":
+                InteropScenario.RequireBinaries("exabgp", "exabgp", "python3");
+                return new ExabgpRouter(lab, config);
             default:
-                throw new ArgumentOutOfRangeException(nameof(kind), kind, "bird, frr or gobgp");
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "bird, frr, gobgp or exabgp");
         }
     }
 }
