@@ -56,7 +56,14 @@ read -r passed failed skipped total < <(python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 p = f = s = t = 0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find(".//{*}ResultSummary/{*}Counters")
+    root = ET.parse(path).getroot()
+    # Name and message of every failure on stderr, so a red CI log says what failed and why.
+    for r in root.findall(".//{*}UnitTestResult"):
+        if r.get("outcome") == "Failed":
+            m = r.find(".//{*}ErrorInfo/{*}Message")
+            text = (m.text or "") if m is not None else ""
+            print("FAILED " + r.get("testName") + "\n  " + "\n  ".join(text.splitlines()[:40]), file=sys.stderr)
+    c = root.find(".//{*}ResultSummary/{*}Counters")
     p += int(c.get("passed")); f += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout")) + int(c.get("aborted"))
     t += int(c.get("total")); s += int(c.get("notExecuted"))
 print(p, f, s, t)
