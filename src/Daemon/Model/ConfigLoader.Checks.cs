@@ -22,7 +22,8 @@ public sealed partial class ConfigLoader
         var peers = CheckPeers();
         var advertisements = CheckAdvertisements(peers);
         CheckL2Advertisements();
-        var diagnostics = _diagnostics.ToImmutableArray();
+        // In file and line order, so the output reads along the files whichever check found what.
+        var diagnostics = _diagnostics.OrderBy(d => d.File, StringComparer.Ordinal).ThenBy(d => d.Line).ToImmutableArray();
         if (diagnostics.Any(d => d.Severity == Severity.Error))
         {
             return new ConfigLoadResult(null, diagnostics, files);
@@ -54,8 +55,9 @@ public sealed partial class ConfigLoader
             if (!first.TryAdd(key(located.Value), located))
             {
                 var earlier = first[key(located.Value)];
-                located.Spec.Context.Error(located.Spec.Node, "metadata.name",
-                    $"duplicate {kind} \"{key(located.Value)}\" (also defined in {earlier.Spec.Context.File}:{earlier.Spec.Node.Start.Line})");
+                var context = located.Spec.Context;
+                context.Error(context.Root, "metadata.name",
+                    $"duplicate {kind} \"{key(located.Value)}\" (also defined in {earlier.Spec.Context.File}:{earlier.Spec.Context.Root?.Start.Line})");
             }
         }
     }

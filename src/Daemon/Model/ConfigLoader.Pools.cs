@@ -78,8 +78,9 @@ public sealed partial class ConfigLoader
                 return false;
             }
             var prefix = text[(slash + 1)..];
+            var bits = family == "IPv4" ? BgpAdvertisementConfig.FullLengthV4 : BgpAdvertisementConfig.FullLengthV6;
             if (!StrictIp.TryParse(text[..slash], out _) || prefix.Length is 0 or > 3 || !prefix.All(char.IsAsciiDigit)
-                || (prefix.Length > 1 && prefix[0] == '0'))
+                || (prefix.Length > 1 && prefix[0] == '0') || int.Parse(prefix, CultureInfo.InvariantCulture) > bits)
             {
                 error = $"\"{text}\" is not an {family} CIDR";
                 return false;

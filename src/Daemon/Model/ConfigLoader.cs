@@ -117,6 +117,7 @@ public sealed partial class ConfigLoader
             context.Error(root, "", "a document must be a mapping with apiVersion and kind");
             return;
         }
+        context.Root = map;
         var top = new Fields(map, "", context);
         var apiVersion = top.String("apiVersion", required: true);
         var kind = top.String("kind", required: true);

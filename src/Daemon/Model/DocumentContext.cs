@@ -15,6 +15,9 @@ internal sealed class DocumentContext(string file, List<Diagnostic> sink)
 
     public int ErrorCount { get; private set; }
 
+    /// <summary>The document's root mapping, where errors about the whole object (a duplicate name) point.</summary>
+    public YamlNode? Root { get; set; }
+
     public void Error(YamlNode? at, string path, string message)
     {
         ErrorCount++;
