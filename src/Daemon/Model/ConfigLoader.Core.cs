@@ -32,13 +32,12 @@ public sealed partial class ConfigLoader
             context.Info(top.Node, "spec.type", $"skipped: a Service of type {type}, not LoadBalancer");
             return;
         }
-        var ns = meta.Namespace.Length == 0 ? DefaultNamespace : meta.Namespace;
-        context.Subject = "Service " + ns + "/" + meta.Name;
-        foreach (var key in annotations.Keys.Where(k => k.StartsWith(MetalLbAnnotationPrefix, StringComparison.Ordinal) || k.StartsWith(LegacyMetalLbAnnotationPrefix, StringComparison.Ordinal)))
+        var ns = meta.Namespace;
+        foreach (var key in annotations.Keys.Order(StringComparer.Ordinal).Where(k => k.StartsWith(MetalLbAnnotationPrefix, StringComparison.Ordinal) || k.StartsWith(LegacyMetalLbAnnotationPrefix, StringComparison.Ordinal)))
         {
             context.Info(metadata.Find("annotations"), "metadata.annotations." + key, $"read as bgplb.io/{key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]}");
         }
-        foreach (var (key, value) in annotations.Where(a => a.Key.EndsWith("/loadBalancerIPs", StringComparison.Ordinal)))
+        foreach (var (key, value) in annotations.Where(a => a.Key.EndsWith("/loadBalancerIPs", StringComparison.Ordinal)).OrderBy(a => a.Key, StringComparer.Ordinal))
         {
             foreach (var part in value.Split(','))
             {
@@ -161,7 +160,7 @@ public sealed partial class ConfigLoader
             data[key] = value;
         }
         var type = top.String("type") ?? "Opaque";
-        _secrets.Add(new(new SecretConfig(meta.Namespace.Length == 0 ? DefaultNamespace : meta.Namespace, meta.Name, type, data.ToImmutable()), top));
+        _secrets.Add(new(new SecretConfig(meta.Namespace, meta.Name, type, data.ToImmutable()), top));
     }
 
     private void ReadEndpointSlice(DocumentContext context, Fields top)
@@ -170,7 +169,7 @@ public sealed partial class ConfigLoader
         {
             return;
         }
-        var ns = meta.Namespace.Length == 0 ? DefaultNamespace : meta.Namespace;
+        var ns = meta.Namespace;
         if (!labels.TryGetValue(ServiceNameLabel, out var service))
         {
             context.Error(top.Node, "metadata.labels", $"an EndpointSlice needs the label {ServiceNameLabel} naming its Service");

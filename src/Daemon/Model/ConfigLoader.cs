@@ -205,6 +205,8 @@ public sealed partial class ConfigLoader
         }
     }
 
+    private static bool CoreNamespaced(string kind) => kind is "Service" or "Secret" or "EndpointSlice";
+
     /// <summary>
     /// Reads metadata.name (required), namespace and labels, and names the object in the context. The rest
     /// of metadata (uid, resourceVersion, annotations of custom resources, …) is Kubernetes' bookkeeping and not judged.
@@ -222,9 +224,14 @@ public sealed partial class ConfigLoader
             return false;
         }
         var name = metadata.String("name");
+        // Kubernetes puts a core object without a namespace in "default"; our kinds have no such rule.
         var ns = namespaced ? metadata.String("namespace") ?? "" : "";
+        if (namespaced && ns.Length == 0 && CoreNamespaced(kind))
+        {
+            ns = DefaultNamespace;
+        }
         labels = metadata.StringMap("labels");
-        context.Subject = kind + " " + (ns.Length > 0 ? ns + "/" : "") + (name ?? "");
+        context.Subject = string.IsNullOrEmpty(name) ? kind : kind + " " + (ns.Length > 0 ? ns + "/" : "") + name;
         if (string.IsNullOrEmpty(name))
         {
             context.Error(metadata.Node, "metadata.name", "required");

@@ -5,9 +5,9 @@ namespace BgpLb.Daemon.Tests.Model;
 /// <summary>Loads YAML text as file "test.yaml" and renders findings as the CLI prints them.</summary>
 internal static class ModelTest
 {
-    public const string File = "test.yaml";
+    public const string FileName = "test.yaml";
 
-    public static ConfigLoadResult Load(string yaml) => ConfigLoader.LoadText(File, yaml);
+    public static ConfigLoadResult Load(string yaml) => ConfigLoader.LoadText(FileName, yaml);
 
     public static ConfigSnapshot Valid(string yaml)
     {
