@@ -78,7 +78,7 @@ public class ValidateCommandTests
             Assert.Equal(
                 $"error: {path}:5: IPAddressPool p: spec.addresses[1]: \"10.0.0.300-10.0.0.4\" is not an IPv4 range\n"
                 + $"error: {path}:13: BGPPeer r: spec.peerAddress: \"172.030.0.3\" is not an IP address\n"
-                + $"error: {path}:14: BGPPeer r: spec.holdTime: \"2s\" is invalid: must be 0 or at least 3s (RFC 4271 §4.2)\n"
+                + $"error: {path}:14: BGPPeer r: spec.holdTime: \"2s\" is invalid: must be at least 3s (RFC 4271 §4.2)\n"
                 + $"error: {path}:15: BGPPeer r: spec.vrf: not supported: BgpLb peers from the default VRF only\n"
                 + $"invalid: 4 error(s) in {path}\n", stderr);
         }

@@ -59,13 +59,18 @@ public sealed partial class ConfigLoader
         var holdTime = spec.Duration("holdTime");
         var keepalive = spec.Duration("keepaliveTime");
         var connectTime = spec.Duration("connectTime");
-        // MetalLB rounds down to whole seconds before checking (the OPEN carries seconds).
-        var hold = holdTime is { } h ? TimeSpan.FromSeconds(Math.Floor(h.TotalSeconds)) : BgpPeerConfig.DefaultHoldTime;
-        if (holdTime is not null && (hold < TimeSpan.Zero || (hold != TimeSpan.Zero && hold < MinimumHoldTime)))
+        // The OPEN carries whole seconds, so MetalLB rounds down before checking. In MetalLB's CRDs a zero
+        // duration cannot be told from an unset one, so 0 means the default, not RFC 4271's "no hold timer".
+        var hold = holdTime is { } h && h != TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Floor(h.TotalSeconds)) : BgpPeerConfig.DefaultHoldTime;
+        if (holdTime == TimeSpan.Zero)
         {
-            spec.Error("holdTime", $"\"{spec.String("holdTime")}\" is invalid: must be 0 or at least 3s (RFC 4271 §4.2)");
+            spec.Warning("holdTime", "0 means the default 90s, as in MetalLB");
         }
-        var keep = keepalive ?? hold / 3;
+        else if (holdTime is not null && hold < MinimumHoldTime)
+        {
+            spec.Error("holdTime", $"\"{spec.String("holdTime")}\" is invalid: must be at least 3s (RFC 4271 §4.2)");
+        }
+        var keep = keepalive is { } k0 && k0 != TimeSpan.Zero ? k0 : hold / 3;
         if (keepalive is { } k && (k < TimeSpan.Zero || k > hold))
         {
             spec.Error("keepaliveTime", $"\"{spec.String("keepaliveTime")}\" is invalid: must not be negative nor longer than holdTime ({hold.TotalSeconds}s)");

@@ -94,12 +94,22 @@ public class BgpPeerTests
     [Fact]
     public void A_plain_password_and_dynamic_ASN_are_read()
     {
-        var peer = Assert.Single(Valid(Peer("r", "myASN: 64512\ndynamicASN: external\npeerAddress: 2001:db8::1\npassword: pw\nholdTime: 0s")).Peers);
+        var peer = Assert.Single(Valid(Peer("r", "myASN: 64512\ndynamicASN: external\npeerAddress: 2001:db8::1\npassword: pw\nholdTime: 9s")).Peers);
         Assert.Equal(DynamicAsn.External, peer.DynamicAsn);
         Assert.Null(peer.PeerAsn);
         Assert.Equal("pw", peer.Password);
-        Assert.Equal(TimeSpan.Zero, peer.HoldTime);
-        Assert.Equal(TimeSpan.Zero, peer.KeepaliveTime);
+        Assert.Equal(TimeSpan.FromSeconds(9), peer.HoldTime);
+        Assert.Equal(TimeSpan.FromSeconds(3), peer.KeepaliveTime);
+    }
+
+    [Fact]
+    public void A_zero_hold_time_means_the_default_with_a_warning_as_in_MetalLB()
+    {
+        var result = Load(Peer("r", "myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 0s\nkeepaliveTime: 0s"));
+        var peer = Assert.Single(result.Snapshot!.Peers);
+        Assert.Equal(TimeSpan.FromSeconds(90), peer.HoldTime);
+        Assert.Equal(TimeSpan.FromSeconds(30), peer.KeepaliveTime);
+        Assert.Equal(["BGPPeer r: spec.holdTime: 0 means the default 90s, as in MetalLB"], Warnings(result));
     }
 
     [Theory]
@@ -114,7 +124,10 @@ public class BgpPeerTests
     [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nsourceAddress: 10.1", "BGPPeer r: spec.sourceAddress: \"10.1\" is not an IP address")]
     [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nrouterID: 2001:db8::1", "BGPPeer r: spec.routerID: \"2001:db8::1\" is not an IPv4 address (a BGP Identifier is 32 bits, RFC 4271 §4.2)")]
     [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\npeerPort: 0", "BGPPeer r: spec.peerPort: 0 is out of range [1, 65535]")]
-    [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 2s", "BGPPeer r: spec.holdTime: \"2s\" is invalid: must be 0 or at least 3s (RFC 4271 §4.2)")]
+    [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 2s", "BGPPeer r: spec.holdTime: \"2s\" is invalid: must be at least 3s (RFC 4271 §4.2)")]
+    [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 2999ms", "BGPPeer r: spec.holdTime: \"2999ms\" is invalid: must be at least 3s (RFC 4271 §4.2)")]
+    [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 500ms", "BGPPeer r: spec.holdTime: \"500ms\" is invalid: must be at least 3s (RFC 4271 §4.2)")]
+    [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: -5s", "BGPPeer r: spec.holdTime: \"-5s\" is invalid: must be at least 3s (RFC 4271 §4.2)")]
     [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 90", "BGPPeer r: spec.holdTime: \"90\" is not a duration (such as \"90s\" or \"1m30s\")")]
     [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nholdTime: 9s\nkeepaliveTime: 10s", "BGPPeer r: spec.keepaliveTime: \"10s\" is invalid: must not be negative nor longer than holdTime (9s)")]
     [InlineData("myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1\nconnectTime: 500ms", "BGPPeer r: spec.connectTime: \"500ms\" is invalid: must be between 1s and 65535s")]

@@ -149,4 +149,33 @@ public class LoaderTests
             ---
             """));
     }
+
+    [Fact]
+    public void Versions_follow_MetalLB_BGPPeer_alone_has_v1beta2()
+    {
+        Assert.Single(Valid(Peer("r", "myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1").Replace("bgplb.io/v1beta1", "bgplb.io/v1beta2", StringComparison.Ordinal)).Peers);
+        Assert.Equal(["IPAddressPool p: kind: IPAddressPool of metallb.io/v1beta2 is not a kind BgpLb reads (bgplb.io/v1beta1: IPAddressPool, BGPPeer, BGPAdvertisement, L2Advertisement, BFDProfile, Community)"],
+            Errors(Pool("p", "198.18.0.0/24").Replace("bgplb.io/v1beta1", "metallb.io/v1beta2", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Duplicate_names_are_errors_for_every_kind()
+    {
+        const string Service = """
+            apiVersion: v1
+            kind: Service
+            metadata: { name: web, namespace: shop }
+            spec: { type: LoadBalancer }
+            ---
+
+            """;
+        Assert.Equal(
+        [
+            "Service shop/web: metadata.name: duplicate Service \"shop/web\" (also defined in test.yaml:1)",
+            "BGPPeer r: metadata.name: duplicate BGPPeer \"r\" (also defined in test.yaml:11)",
+            "BGPAdvertisement a: metadata.name: duplicate BGPAdvertisement \"a\" (also defined in test.yaml:29)",
+        ], Errors(Service + Service
+            + Peer("r", "myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1") + Peer("r", "myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.2")
+            + Doc("BGPAdvertisement", "a", "{}") + Doc("BGPAdvertisement", "a", "{}")));
+    }
 }
