@@ -145,6 +145,7 @@ public sealed partial class ConfigLoader
         }
         var peerNames = peers.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var result = ImmutableArray.CreateBuilder<BgpAdvertisementConfig>();
+        var specs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var located in _bgpAdvertisements)
         {
             var (pending, spec) = (located.Value, located.Spec);
@@ -166,6 +167,11 @@ public sealed partial class ConfigLoader
                 }
             }
             var advertisement = pending.Value with { Communities = communities.ToImmutable() };
+            // MetalLB's validateDuplicateBGPAdvertisements: two advertisements saying the same thing are a mistake.
+            if (!specs.TryAdd(SpecText(advertisement), advertisement.Name))
+            {
+                spec.Context.Error(spec.Node, spec.Path, $"the same as BGPAdvertisement \"{specs[SpecText(advertisement)]}\"");
+            }
             foreach (var peer in advertisement.Peers.Where(p => !peerNames.Contains(p)))
             {
                 spec.Warning("peers", $"BGPPeer \"{peer}\" does not exist (yet): nothing is advertised to it");
@@ -182,6 +188,11 @@ public sealed partial class ConfigLoader
         }
         return result.ToImmutable();
     }
+
+    private static string SpecText(BgpAdvertisementConfig a) => string.Join("|",
+        string.Join(",", a.IpAddressPools), string.Join(",", a.IpAddressPoolSelectors.Select(Selectors.Canonical)),
+        a.AggregationLength, a.AggregationLengthV6, a.LocalPref, string.Join(",", a.Communities),
+        string.Join(",", a.Peers), string.Join(",", a.NodeSelectors.Select(Selectors.Canonical)));
 
     private void CheckL2Advertisements()
     {

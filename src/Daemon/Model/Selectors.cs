@@ -16,7 +16,7 @@ internal static partial class Selectors
     public static ImmutableArray<LabelSelector> ReadList(Fields parent, string key)
     {
         var result = ImmutableArray.CreateBuilder<LabelSelector>();
-        var seen = new List<LabelSelector>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (path, item) in parent.MapItems(key))
         {
             var selector = Read(item);
@@ -25,12 +25,11 @@ internal static partial class Selectors
                 continue;
             }
             // MetalLB's validateLabelSelectorDuplicate: the same selector twice is a mistake, not an OR.
-            if (seen.Any(s => Same(s, selector)))
+            if (!seen.Add(Canonical(selector)))
             {
                 item.Context.Error(item.Node, path, "duplicate selector");
                 continue;
             }
-            seen.Add(selector);
             result.Add(selector);
         }
         return result.ToImmutable();
@@ -121,12 +120,10 @@ internal static partial class Selectors
 
     public static bool IsLabelValue(string value) => value.Length == 0 || (value.Length <= MaxNameLength && Name().IsMatch(value));
 
-    private static bool Same(LabelSelector a, LabelSelector b) =>
-        a.MatchLabels.Count == b.MatchLabels.Count
-        && a.MatchLabels.All(kv => b.MatchLabels.TryGetValue(kv.Key, out var v) && v == kv.Value)
-        && a.MatchExpressions.Length == b.MatchExpressions.Length
-        && a.MatchExpressions.Zip(b.MatchExpressions).All(p => p.First.Key == p.Second.Key && p.First.Operator == p.Second.Operator
-            && p.First.Values.SequenceEqual(p.Second.Values));
+    /// <summary>A text equal for equal selectors (labels in key order, expressions as written), to compare them.</summary>
+    public static string Canonical(LabelSelector selector) =>
+        string.Join(",", selector.MatchLabels.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + "=" + kv.Value))
+        + ";" + string.Join(",", selector.MatchExpressions.Select(e => e.Key + " " + e.Operator + " (" + string.Join(",", e.Values) + ")"));
 
     [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")]
     private static partial Regex Name();

@@ -129,4 +129,13 @@ public class BgpAdvertisementTests
         Assert.True(ConfigLoader.TryParseRange(text, out var range, out _));
         Assert.Equal(expected, ConfigLoader.ShortestPrefix(range));
     }
+
+    [Fact]
+    public void Two_advertisements_saying_the_same_are_rejected_as_in_MetalLB()
+    {
+        Assert.Equal(["BGPAdvertisement b: spec: the same as BGPAdvertisement \"a\""],
+            Errors(Communities + Doc("BGPAdvertisement", "a", "communities: [\"65535:65282\"]\nnodeSelectors: [{ matchLabels: { x: y, a: b } }]")
+                + Doc("BGPAdvertisement", "b", "communities: [no-advertise]\nnodeSelectors: [{ matchLabels: { a: b, x: y } }]")));
+        Valid(Doc("BGPAdvertisement", "a", "localPref: 100") + Doc("BGPAdvertisement", "b", "localPref: 200"));
+    }
 }

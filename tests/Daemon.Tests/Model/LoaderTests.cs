@@ -176,6 +176,6 @@ public class LoaderTests
             "BGPAdvertisement a: metadata.name: duplicate BGPAdvertisement \"a\" (also defined in test.yaml:29)",
         ], Errors(Service + Service
             + Peer("r", "myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.1") + Peer("r", "myASN: 1\npeerASN: 2\npeerAddress: 203.0.113.2")
-            + Doc("BGPAdvertisement", "a", "{}") + Doc("BGPAdvertisement", "a", "{}")));
+            + Doc("BGPAdvertisement", "a", "{}") + Doc("BGPAdvertisement", "a", "localPref: 1")));
     }
 }
