@@ -100,6 +100,13 @@ public sealed partial class ConfigLoader
             _diagnostics.Add(new Diagnostic(Severity.Error, file, (int)e.Start.Line, "", "", "not valid YAML: " + (e.InnerException?.Message ?? e.Message)));
             return;
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this on some malformed plain scalars instead of a YamlException
+            // (found by LoaderPropertyTests); the text is still not YAML we can read.
+            _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", "not valid YAML: " + e.Message));
+            return;
+        }
         foreach (var document in stream.Documents)
         {
             ReadDocument(new DocumentContext(file, _diagnostics), document.RootNode);
