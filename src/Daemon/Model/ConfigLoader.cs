@@ -100,10 +100,10 @@ public sealed partial class ConfigLoader
             _diagnostics.Add(new Diagnostic(Severity.Error, file, (int)e.Start.Line, "", "", "not valid YAML: " + (e.InnerException?.Message ?? e.Message)));
             return;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws this on some malformed plain scalars instead of a YamlException
-            // (found by LoaderPropertyTests); the text is still not YAML we can read.
+            // YamlDotNet's scanner and node loader throw these on some malformed text instead of a
+            // YamlException (found by LoaderPropertyTests); the text is still not YAML we can read.
             _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", "not valid YAML: " + e.Message));
             return;
         }
