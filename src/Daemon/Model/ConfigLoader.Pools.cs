@@ -14,8 +14,10 @@ public sealed partial class ConfigLoader
     {
         var ranges = ImmutableArray.CreateBuilder<AddressRange>();
         var entries = new List<(AddressRange, string, YamlNode)>();
+        var errorsBefore = spec.Context.ErrorCount;
         var addresses = spec.Strings("addresses");
-        if (addresses.IsEmpty && spec.Context.ErrorCount == 0)
+        // An empty list is the error unless the field was already reported (not a list, entries not strings).
+        if (addresses.IsEmpty && spec.Context.ErrorCount == errorsBefore)
         {
             spec.Error("addresses", "required: at least one CIDR or range");
         }

@@ -82,6 +82,9 @@ public class IpAddressPoolTests
     public void A_pool_without_addresses_is_an_error()
     {
         Assert.Equal(["IPAddressPool p: spec.addresses: required: at least one CIDR or range"], Errors(Doc("IPAddressPool", "p", "autoAssign: true")));
+        Assert.Equal(
+            ["IPAddressPool p: spec.autoAssign: \"1\" is not a boolean (true or false)", "IPAddressPool p: spec.addresses: required: at least one CIDR or range"],
+            Errors(Doc("IPAddressPool", "p", "autoAssign: 1\naddresses: []")));
     }
 
     [Fact]
