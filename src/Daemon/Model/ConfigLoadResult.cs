@@ -1,0 +1,11 @@
+using System.Collections.Immutable;
+
+namespace BgpLb.Daemon.Model;
+
+/// <summary>The outcome of loading a configuration: a snapshot when there is no error, and every finding either way.</summary>
+public sealed record ConfigLoadResult(ConfigSnapshot? Snapshot, ImmutableArray<Diagnostic> Diagnostics, int Files)
+{
+    public bool IsValid => Snapshot is not null;
+
+    public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == Severity.Error);
+}

@@ -1,0 +1,254 @@
+using System.Collections.Immutable;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace BgpLb.Daemon.Model;
+
+/// <summary>
+/// Reads a YAML file, or every *.yaml / *.yml file of a folder (in name order), multi-document and
+/// Kubernetes-shaped, into one <see cref="ConfigSnapshot"/>. Every document is read to the end and every
+/// error reported, then the checks across objects run (references, overlaps, duplicates).
+/// </summary>
+public sealed partial class ConfigLoader
+{
+    private const string OurGroup = "bgplb.io/";
+    private const string MetalLbGroup = "metallb.io/";
+    private const string V1Beta1 = "v1beta1";
+    private const string V1Beta2 = "v1beta2";
+
+    private readonly List<Diagnostic> _diagnostics = [];
+    private readonly List<Located<IpAddressPoolConfig>> _pools = [];
+    private readonly List<Located<BgpPeerConfig>> _peers = [];
+    private readonly List<Located<PendingAdvertisement>> _bgpAdvertisements = [];
+    private readonly List<Located<L2AdvertisementConfig>> _l2Advertisements = [];
+    private readonly List<Located<BfdProfileConfig>> _bfdProfiles = [];
+    private readonly List<Located<CommunityConfig>> _communities = [];
+    private readonly List<Located<Allocator.LoadBalancerService>> _services = [];
+    private readonly List<Located<LabelledObject>> _nodes = [];
+    private readonly List<Located<LabelledObject>> _namespaces = [];
+    private readonly List<Located<SecretConfig>> _secrets = [];
+    private readonly List<Located<EndpointSliceConfig>> _endpointSlices = [];
+
+    private ConfigLoader()
+    {
+    }
+
+    public static ConfigLoadResult Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var loader = new ConfigLoader();
+        string[] files;
+        if (Directory.Exists(path))
+        {
+            files = [.. Directory.EnumerateFiles(path)
+                .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)];
+            if (files.Length == 0)
+            {
+                loader.FileError(path, "the folder holds no .yaml or .yml file");
+            }
+        }
+        else if (File.Exists(path))
+        {
+            files = [path];
+        }
+        else
+        {
+            loader.FileError(path, "no such file or folder");
+            files = [];
+        }
+        foreach (var file in files)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                loader.FileError(file, "cannot be read: " + e.Message);
+                continue;
+            }
+            loader.ReadText(file, text);
+        }
+        return loader.Finish(files.Length);
+    }
+
+    /// <summary>Loads YAML text as if read from a file called <paramref name="file"/> (for tests and for sources that are not files).</summary>
+    public static ConfigLoadResult LoadText(string file, string text)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(text);
+        var loader = new ConfigLoader();
+        loader.ReadText(file, text);
+        return loader.Finish(1);
+    }
+
+    private void FileError(string file, string message) =>
+        _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", message));
+
+    private void ReadText(string file, string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            // A document that is not YAML cannot be split into objects, so nothing of this file is read.
+            _diagnostics.Add(new Diagnostic(Severity.Error, file, (int)e.Start.Line, "", "", "not valid YAML: " + (e.InnerException?.Message ?? e.Message)));
+            return;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner and node loader throw these on some malformed text instead of a
+            // YamlException (found by LoaderPropertyTests); the text is still not YAML we can read.
+            _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", "not valid YAML: " + e.Message));
+            return;
+        }
+        foreach (var document in stream.Documents)
+        {
+            ReadDocument(new DocumentContext(file, _diagnostics), document.RootNode);
+        }
+    }
+
+    private void ReadDocument(DocumentContext context, YamlNode root)
+    {
+        if (Fields.IsNull(root))
+        {
+            return; // an empty document, e.g. after a trailing "---"
+        }
+        if (root is not YamlMappingNode map)
+        {
+            context.Error(root, "", "a document must be a mapping with apiVersion and kind");
+            return;
+        }
+        context.Root = map;
+        var top = new Fields(map, "", context);
+        var apiVersion = top.String("apiVersion", required: true);
+        var kind = top.String("kind", required: true);
+        if (apiVersion is null || kind is null)
+        {
+            return;
+        }
+        var group = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)] : "";
+        if (group is OurGroup or MetalLbGroup)
+        {
+            ReadCustomResource(context, top, group, apiVersion, kind);
+            return;
+        }
+        switch (apiVersion, kind)
+        {
+            case ("v1", "Service"):
+                ReadService(context, top);
+                return;
+            case ("v1", "Node"):
+                ReadLabelled(context, top, kind, _nodes);
+                return;
+            case ("v1", "Namespace"):
+                ReadLabelled(context, top, kind, _namespaces);
+                return;
+            case ("v1", "Secret"):
+                ReadSecret(context, top);
+                return;
+            case ("discovery.k8s.io/v1", "EndpointSlice"):
+                ReadEndpointSlice(context, top);
+                return;
+            default:
+                ReadMetadata(context, top, kind, namespaced: true, out _, out _);
+                context.Info(map, "", $"skipped: {kind} of {apiVersion} is not part of the configuration");
+                return;
+        }
+    }
+
+    private void ReadCustomResource(DocumentContext context, Fields top, string group, string apiVersion, string kind)
+    {
+        var version = apiVersion[group.Length..];
+        var known = kind switch
+        {
+            "IPAddressPool" or "BGPAdvertisement" or "L2Advertisement" or "BFDProfile" or "Community" => version == V1Beta1,
+            "BGPPeer" => version is V1Beta1 or V1Beta2,
+            _ => false,
+        };
+        if (!known)
+        {
+            ReadMetadata(context, top, kind, namespaced: true, out _, out _);
+            context.Error(top.Find("kind"), "kind", $"{kind} of {apiVersion} is not a kind BgpLb reads (bgplb.io/v1beta1: IPAddressPool, BGPPeer, BGPAdvertisement, L2Advertisement, BFDProfile, Community)");
+            return;
+        }
+        if (!ReadMetadata(context, top, kind, namespaced: true, out var meta, out var labels))
+        {
+            top.Ignore("spec", "status");
+            return;
+        }
+        if (group == MetalLbGroup)
+        {
+            context.Info(top.Node, "", $"read {apiVersion} {kind} as its bgplb.io equivalent");
+        }
+        top.Ignore("status");
+        var spec = top.Map("spec") ?? new Fields(new YamlMappingNode(), "spec", context);
+        top.RejectUnknown();
+        switch (kind)
+        {
+            case "IPAddressPool":
+                ReadPool(spec, meta, labels);
+                break;
+            case "BGPPeer":
+                ReadPeer(spec, meta);
+                break;
+            case "BGPAdvertisement":
+                ReadBgpAdvertisement(spec, meta);
+                break;
+            case "L2Advertisement":
+                ReadL2Advertisement(spec, meta);
+                break;
+            case "BFDProfile":
+                ReadBfdProfile(spec, meta);
+                break;
+            default:
+                ReadCommunity(spec, meta);
+                break;
+        }
+    }
+
+    private static bool CoreNamespaced(string kind) => kind is "Service" or "Secret" or "EndpointSlice";
+
+    /// <summary>
+    /// Reads metadata.name (required), namespace and labels, and names the object in the context. The rest
+    /// of metadata (uid, resourceVersion, annotations of custom resources, …) is Kubernetes' bookkeeping and not judged.
+    /// </summary>
+    private static bool ReadMetadata(DocumentContext context, Fields top, string kind, bool namespaced,
+        out (string Namespace, string Name) meta, out ImmutableDictionary<string, string> labels)
+    {
+        meta = ("", "");
+        labels = ImmutableDictionary<string, string>.Empty;
+        context.Subject = kind;
+        var metadata = top.Map("metadata");
+        if (metadata is null)
+        {
+            context.Error(top.Node, "metadata.name", "required");
+            return false;
+        }
+        var name = metadata.String("name");
+        // Kubernetes puts a core object without a namespace in "default"; our kinds have no such rule.
+        var ns = namespaced ? metadata.String("namespace") ?? "" : "";
+        if (namespaced && ns.Length == 0 && CoreNamespaced(kind))
+        {
+            ns = DefaultNamespace;
+        }
+        labels = metadata.StringMap("labels");
+        context.Subject = string.IsNullOrEmpty(name) ? kind : kind + " " + (ns.Length > 0 ? ns + "/" : "") + name;
+        if (string.IsNullOrEmpty(name))
+        {
+            context.Error(metadata.Node, "metadata.name", "required");
+            return false;
+        }
+        foreach (var (key, value) in labels)
+        {
+            Selectors.CheckLabel(metadata, "labels", key, value);
+        }
+        meta = (ns, name);
+        return true;
+    }
+}
