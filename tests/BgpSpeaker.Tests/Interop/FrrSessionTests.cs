@@ -38,28 +38,13 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
         /// <c>timers connect 1</c>: when FRR connects (we are passive) it retries every second
         /// instead of 120 s, in case its first SYN beats our listener.
         /// </summary>
-        private string Config() => $"""
-            frr defaults traditional
-            hostname bgplb-frr
-            log file {_dir}/bgpd.log debugging
-            debug bgp neighbor-events
-            !
-            router bgp {setup.RouterAsn}
-             bgp router-id {NetnsLab.PeerV4}
-             no bgp ebgp-requires-policy
-             no bgp default ipv4-unicast
-             neighbor {Neighbor} remote-as {(setup.Internal ? "internal" : setup.OurAsn.ToString(System.Globalization.CultureInfo.InvariantCulture))}
-             neighbor {Neighbor} update-source {setup.RouterAddress}
-             neighbor {Neighbor} timers 3 9
-             neighbor {Neighbor} {(setup.Passive ? "timers connect 1" : "passive")}
-             address-family ipv4 unicast
-              neighbor {Neighbor} activate
-             exit-address-family
-             address-family ipv6 unicast
-              neighbor {Neighbor} activate
-             exit-address-family
-            exit
-            """;
+        private string Config() => RouterConfigText.Bgpd($"{_dir}/bgpd.log", setup.RouterAsn, Neighbor,
+        [
+            $"remote-as {(setup.Internal ? "internal" : setup.OurAsn.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
+            $"update-source {setup.RouterAddress}",
+            "timers 3 9",
+            setup.Passive ? "timers connect 1" : "passive",
+        ]);
 
         private string Vtysh(string command, string daemon = "bgpd") => NetnsLab.Run($"vtysh --vty_socket {_dir} -d {daemon} -c '{command}'").Output;
 

@@ -35,31 +35,8 @@ public sealed class GobgpSessionTests(ITestOutputHelper output)
 
         private string Log => Path.Combine(_dir, "gobgpd.log");
 
-        private string Config() => $"""
-            [global.config]
-              as = {setup.RouterAsn}
-              router-id = "{NetnsLab.PeerV4}"
-              local-address-list = ["{setup.RouterAddress}"]
-              port = 179
-
-            [[neighbors]]
-              [neighbors.config]
-                neighbor-address = "{setup.OurAddress}"
-                peer-as = {setup.OurAsn}
-              [neighbors.transport.config]
-                passive-mode = {(setup.Passive ? "false" : "true")}
-                local-address = "{setup.RouterAddress}"
-              [neighbors.timers.config]
-                hold-time = 9
-                keepalive-interval = 3
-                connect-retry = 1
-              [[neighbors.afi-safis]]
-                [neighbors.afi-safis.config]
-                  afi-safi-name = "ipv4-unicast"
-              [[neighbors.afi-safis]]
-                [neighbors.afi-safis.config]
-                  afi-safi-name = "ipv6-unicast"
-            """;
+        private string Config() => RouterConfigText.Gobgpd(
+            setup.RouterAsn, setup.RouterAddress, setup.OurAddress, setup.OurAsn, routerPassive: !setup.Passive, holdTime: 9, connectRetry: 1);
 
         private string Cli(string command) => NetnsLab.Run($"ip netns exec {lab.Namespace} gobgp -u 127.0.0.1 -p {ApiPort} {command}").Output;
 

@@ -11,7 +11,8 @@ namespace BgpLb.BgpSpeaker.Tests.Interop;
 /// 2001:db8:1::/64 (and fixed link-local addresses) only; nothing is added to the test process's own namespace, whose uplink may
 /// itself sit in documentation space. Removed in all outcomes (stale ones of an earlier crash
 /// first). Needs root and iproute2: without them it fails, it does not skip. Also compiled into
-/// BfdSession.Tests, whose labs use their own <paramref name="prefix"/>.
+/// BfdSession.Tests, whose labs use their own <paramref name="prefix"/>, and into L2Fallback.Tests
+/// for its shell helpers and <see cref="InNamespace"/>; the resilience tests' lab is built on it.
 /// </summary>
 internal sealed class NetnsLab : IDisposable
 {
@@ -64,29 +65,38 @@ internal sealed class NetnsLab : IDisposable
     public Socket CreateSocket(AddressFamily family) => CreateSocket(family, SocketType.Stream, ProtocolType.Tcp);
 
     /// <summary>A socket of any kind in the host namespace (see <see cref="CreateSocket(AddressFamily)"/>).</summary>
-    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol)
+    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol) =>
+        InNamespace(HostNamespace, () => new Socket(family, type, protocol));
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on a thread that joined namespace <paramref name="netns"/>
+    /// (setns), which then ends: sockets it opens stay in that namespace, the test's threads do not move.
+    /// </summary>
+    public static T InNamespace<T>(string netns, Func<T> action)
     {
-        Socket? socket = null;
+        T result = default!;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                using var handle = File.OpenHandle($"/var/run/netns/{HostNamespace}");
+                using var handle = File.OpenHandle($"/var/run/netns/{netns}");
                 if (SetNs(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
                 {
-                    throw new IOException($"setns({HostNamespace}) failed: errno {Marshal.GetLastPInvokeError()}");
+                    throw new IOException($"setns({netns}) failed: errno {Marshal.GetLastPInvokeError()}");
                 }
-                socket = new Socket(family, type, protocol);
+                result = action();
             }
-            catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException)
+#pragma warning disable CA1031 // rethrown on the calling thread below
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 failure = ex;
             }
         });
         thread.Start();
         thread.Join();
-        return socket ?? throw new InvalidOperationException("Could not open a socket in the host namespace.", failure);
+        return failure is null ? result : throw new InvalidOperationException($"in {netns}: {failure.Message}", failure);
     }
 
     private const int CloneNewNet = 0x40000000;
@@ -101,8 +111,8 @@ internal sealed class NetnsLab : IDisposable
         TrySh($"ip netns del {HostNamespace}");
     }
 
-    /// <summary>Namespaces of the same lab left by a crashed run (other labs may be running in parallel).</summary>
-    private static void RemoveStale(string prefix, string name)
+    /// <summary>Namespaces of the same lab (<c>{prefix}-{name}-*</c>) left by a crashed run; other labs may be running in parallel.</summary>
+    public static void RemoveStale(string prefix, string name)
     {
         TrySh($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
     }
@@ -134,7 +144,7 @@ internal sealed class NetnsLab : IDisposable
     private static void TrySh(string command) => Run(command);
 
     /// <summary>Polls until <paramref name="condition"/> holds; false after <paramref name="timeout"/>.</summary>
-    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout, int pollMilliseconds = 50)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
@@ -143,7 +153,7 @@ internal sealed class NetnsLab : IDisposable
             {
                 return true;
             }
-            Thread.Sleep(50);
+            Thread.Sleep(pollMilliseconds);
         }
         return condition();
     }

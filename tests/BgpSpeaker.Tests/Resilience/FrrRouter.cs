@@ -17,29 +17,14 @@ internal sealed class FrrRouter(ResilienceLab lab, RouterConfig config) : Router
 
     // FRR's default graceful-restart mode is "helper": the RFC 4724 receiving speaker, which is
     // what a router facing us must be; nothing to configure for it.
-    private string BgpdConfig() => $"""
-        frr defaults traditional
-        hostname bgplb-frr
-        log file {LogFile} debugging
-        debug bgp neighbor-events
-        debug bgp graceful-restart
-        !
-        router bgp {InteropScenario.PeerAsnNumber}
-         bgp router-id {NetnsLab.PeerV4}
-         no bgp ebgp-requires-policy
-         no bgp default ipv4-unicast
-         neighbor {NetnsLab.HostV4} remote-as {InteropScenario.OurAsn}
-         neighbor {NetnsLab.HostV4} passive
-         neighbor {NetnsLab.HostV4} timers {Math.Max(1, Config.HoldTime / 3)} {Config.HoldTime}
-         {(Config.Password is null ? "" : $"neighbor {NetnsLab.HostV4} password {Config.Password}")}
-         address-family ipv4 unicast
-          neighbor {NetnsLab.HostV4} activate
-         exit-address-family
-         address-family ipv6 unicast
-          neighbor {NetnsLab.HostV4} activate
-         exit-address-family
-        exit
-        """;
+    private string BgpdConfig() => RouterConfigText.Bgpd(LogFile, InteropScenario.PeerAsnNumber, NetnsLab.HostV4,
+        [
+            $"remote-as {InteropScenario.OurAsn}",
+            "passive",
+            $"timers {Math.Max(1, Config.HoldTime / 3)} {Config.HoldTime}",
+            .. Config.Password is null ? Array.Empty<string>() : [$"password {Config.Password}"],
+        ],
+        "graceful-restart");
 
     // -Z: no zebra; -S: stay root (the directory is ours); -P 0: no TCP vty; -l: listen on the lab address only.
     protected override void Launch()

@@ -16,30 +16,8 @@ internal sealed class GobgpRouter(ResilienceLab lab, RouterConfig config) : Rout
 
     protected override string LogFile => Path.Combine(Lab.Dir, "gobgpd.log");
 
-    private string GobgpdConfig() => $"""
-        [global.config]
-          as = {InteropScenario.PeerAsnNumber}
-          router-id = "{NetnsLab.PeerV4}"
-          local-address-list = ["{NetnsLab.PeerV4}"]
-          port = 179
-
-        [[neighbors]]
-          [neighbors.config]
-            neighbor-address = "{NetnsLab.HostV4}"
-            peer-as = {InteropScenario.OurAsn}
-          [neighbors.transport.config]
-            passive-mode = true
-            local-address = "{NetnsLab.PeerV4}"
-          [neighbors.timers.config]
-            hold-time = {Config.HoldTime}
-            keepalive-interval = {Math.Max(1, Config.HoldTime / 3)}
-          [[neighbors.afi-safis]]
-            [neighbors.afi-safis.config]
-              afi-safi-name = "ipv4-unicast"
-          [[neighbors.afi-safis]]
-            [neighbors.afi-safis.config]
-              afi-safi-name = "ipv6-unicast"
-        """;
+    private string GobgpdConfig() => RouterConfigText.Gobgpd(
+        InteropScenario.PeerAsnNumber, NetnsLab.PeerV4, NetnsLab.HostV4, InteropScenario.OurAsn, routerPassive: true, Config.HoldTime);
 
     protected override void Launch()
     {

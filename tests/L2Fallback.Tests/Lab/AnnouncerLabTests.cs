@@ -1,4 +1,5 @@
 using System.Net;
+using BgpLb.BgpSpeaker.Tests.Interop;
 using BgpLb.L2Fallback.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
@@ -90,7 +91,7 @@ public sealed class AnnouncerLabTests : IAsyncLifetime, IDisposable
         // Linux ignores an ARP update within locktime (1 s) of the entry's last update.
         Thread.Sleep(1100);
         Own(Vip4, Vip6);
-        Assert.True(L2Lab.WaitUntil(() => _lab.ClientNeighbour(Vip4) == _nodeMac && _lab.ClientNeighbour(Vip6) == _nodeMac, TimeSpan.FromSeconds(1)),
+        Assert.True(NetnsLab.WaitUntil(() => _lab.ClientNeighbour(Vip4) == _nodeMac && _lab.ClientNeighbour(Vip6) == _nodeMac, TimeSpan.FromSeconds(1), 20),
             $"after the gratuitous ARP and unsolicited NA the client still has {_lab.ClientNeighbour(Vip4)} / {_lab.ClientNeighbour(Vip6)}");
         var counters = _announcer.CountersFor("eth0");
         Assert.True(counters.GratuitousArps >= 2, "one round is a request and a reply");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using BgpLb.BgpSpeaker.Tests.Interop;
 using BgpLb.L2Fallback.Election;
 using Xunit;
 using Xunit.Abstractions;
@@ -61,7 +62,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         // until the only owner is the elected one and nothing has changed for a second.
         var quiet = Stopwatch.StartNew();
         var seen = -1;
-        Assert.True(L2Lab.WaitUntil(() =>
+        Assert.True(NetnsLab.WaitUntil(() =>
         {
             var lines = c.Nodes.Sum(n => n.Lines.Count);
             if (lines != seen)
@@ -83,7 +84,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
 
     private TimeSpan WaitForClientOn(Cluster c, MacAddress mac, Stopwatch since)
     {
-        var moved = L2Lab.WaitUntil(() => c.Lab.ClientNeighbour(c.Vip4) == mac && c.Lab.ClientNeighbour(c.Vip6) == mac, TimeSpan.FromSeconds(5), 10);
+        var moved = NetnsLab.WaitUntil(() => c.Lab.ClientNeighbour(c.Vip4) == mac && c.Lab.ClientNeighbour(c.Vip6) == mac, TimeSpan.FromSeconds(5), 10);
         var elapsed = since.Elapsed;
         Assert.True(moved, $"the client never moved to {mac}: {c.Lab.ClientNeighbour(c.Vip4)} / {c.Lab.ClientNeighbour(c.Vip6)}\n{c.Describe()}");
         output.WriteLine($"client's neighbour entries moved to {mac} after {elapsed.TotalMilliseconds:F0} ms");
@@ -100,7 +101,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         c.Node(c.Order[0]).Kill();
         var elapsed = WaitForClientOn(c, next, clock);
         Assert.True(elapsed < FailoverBound, $"failover took {elapsed.TotalMilliseconds:F0} ms\n{c.Describe()}");
-        Assert.True(L2Lab.WaitUntil(() => c.OnlyOwner(c.Order[1], c.Order.Skip(1)), TimeSpan.FromSeconds(2)), c.Describe());
+        Assert.True(NetnsLab.WaitUntil(() => c.OnlyOwner(c.Order[1], c.Order.Skip(1)), TimeSpan.FromSeconds(2), 20), c.Describe());
         Assert.Equal([next], c.Lab.ArpingMacs(c.Vip4, count: 2));
         Assert.Equal(next, c.Lab.Ndisc6Mac(c.Vip6));
         Assert.Empty(c.Lab.ArpingMacs("198.18.2.99"));
@@ -114,12 +115,12 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         var owner = c.Lab.MacOf(c.Order[0]);
         var next = c.Lab.MacOf(c.Order[1]);
         var clock = Stopwatch.StartNew();
-        L2Lab.Sh($"ip -n {c.Lab.Ns(c.Order[0])} link set eth0 down");
+        NetnsLab.Sh($"ip -n {c.Lab.Ns(c.Order[0])} link set eth0 down");
         var elapsed = WaitForClientOn(c, next, clock);
         Assert.True(elapsed < FailoverBound, $"failover took {elapsed.TotalMilliseconds:F0} ms\n{c.Describe()}");
 
-        L2Lab.Sh($"ip -n {c.Lab.Ns(c.Order[0])} link set eth0 up");
-        Assert.True(L2Lab.WaitUntil(() => c.OnlyOwner(c.Order[0], c.Lab.Nodes), TimeSpan.FromSeconds(5), 50),
+        NetnsLab.Sh($"ip -n {c.Lab.Ns(c.Order[0])} link set eth0 up");
+        Assert.True(NetnsLab.WaitUntil(() => c.OnlyOwner(c.Order[0], c.Lab.Nodes), TimeSpan.FromSeconds(5), 50),
             $"after the link returned the nodes did not agree on {c.Order[0]} alone:\n{c.Describe()}");
         WaitForClientOn(c, owner, Stopwatch.StartNew());
         Assert.Equal([owner], c.Lab.ArpingMacs(c.Vip4, count: 3));

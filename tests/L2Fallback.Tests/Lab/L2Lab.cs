@@ -1,7 +1,7 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using BgpLb.BgpSpeaker.Tests.Interop;
 using Xunit;
+using static BgpLb.BgpSpeaker.Tests.Interop.NetnsLab;
 
 namespace BgpLb.L2Fallback.Tests.Lab;
 
@@ -13,6 +13,7 @@ namespace BgpLb.L2Fallback.Tests.Lab;
 /// outside the link subnet select eth0 by the default-route rule). Nothing touches the test
 /// process's own namespace. Removed in all outcomes, stale ones of the same lab first. Needs root,
 /// iproute2, iputils-arping, iputils-ping and ndisc6: without them it fails, it does not skip.
+/// Shell, polling and setns helpers are <see cref="NetnsLab"/>'s (compiled in by link).
 /// </summary>
 internal sealed partial class L2Lab : IDisposable
 {
@@ -24,7 +25,7 @@ internal sealed partial class L2Lab : IDisposable
     {
         _name = name;
         RequireTools();
-        RemoveStale(name);
+        RemoveStale(Prefix, name);
         Sh($"ip netns add {Switch}");
         Sh($"ip -n {Switch} link add br0 type bridge");
         Sh($"ip -n {Switch} link set br0 up");
@@ -96,37 +97,7 @@ internal sealed partial class L2Lab : IDisposable
     }
 
     /// <summary>Runs <paramref name="action"/> on a thread that joined <paramref name="host"/>'s namespace (setns), then ends.</summary>
-    public T InNamespace<T>(string host, Func<T> action)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle($"/var/run/netns/{Ns(host)}");
-                if (SetNs(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
-                {
-                    throw new IOException($"setns({Ns(host)}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-                result = action();
-            }
-#pragma warning disable CA1031 // rethrown on the calling thread below
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                failure = ex;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return failure is null ? result : throw new InvalidOperationException($"in {Ns(host)}: {failure.Message}", failure);
-    }
-
-    private const int CloneNewNet = 0x40000000;
-
-    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static extern int SetNs(int fd, int nstype);
+    public T InNamespace<T>(string host, Func<T> action) => NetnsLab.InNamespace(Ns(host), action);
 
     public void Dispose()
     {
@@ -145,48 +116,6 @@ internal sealed partial class L2Lab : IDisposable
         {
             Assert.True(Run($"command -v {tool}").Code == 0, $"`{tool}` is missing: apt-get install {package} (./test.sh installs it)");
         }
-    }
-
-    private static void RemoveStale(string name) =>
-        Run($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
-
-    public static string Sh(string command, int timeoutSeconds = 20)
-    {
-        var (code, output) = Run(command, timeoutSeconds);
-        Assert.True(code == 0, $"`{command}` exited {code}: {output}");
-        return output;
-    }
-
-    public static (int Code, string Output) Run(string command, int timeoutSeconds = 20)
-    {
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeoutSeconds} s");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    /// <summary>Polls until <paramref name="condition"/> holds; false after <paramref name="timeout"/>.</summary>
-    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout, int pollMilliseconds = 20)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-            Thread.Sleep(pollMilliseconds);
-        }
-        return condition();
     }
 
     [GeneratedRegex(@"link/ether ([0-9a-f:]{17})")]
