@@ -44,9 +44,15 @@ public sealed class HoldTimerTests(ITestOutputHelper output)
             output.WriteLine($"down {(down.At - silenced).TotalSeconds:0.00} s after the rule: {down.Session}");
             AssertHoldTimerExpired(down, silenced);
 
-            // BIRD read our NOTIFICATION (its own hold timer kept being refreshed by our KEEPALIVEs).
-            Assert.True(NetnsLab.WaitUntil(() => router.ReadLog().Contains("Received: Hold timer expired", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
-                $"BIRD did not log our NOTIFICATION:\n{router.ReadLog()}");
+            // BIRD saw the session end on the hold timer. Usually it reads our NOTIFICATION ("Received:
+            // Hold timer expired"), but not always: its ACKs ride on the data segments the rule drops,
+            // so our kernel may stop sending new KEEPALIVEs behind an unacknowledged one (RTO, cwnd 1),
+            // and with both hold timers at 3 s BIRD's own can expire first ("Error: Hold timer expired").
+            // What we did is asserted above from our side (HoldTimerExpired, NOTIFICATION 4/0 sent).
+            Assert.True(NetnsLab.WaitUntil(() => router.ReadLog().Contains(": Hold timer expired", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                $"BIRD did not log a hold timer expiry:\n{router.ReadLog()}");
+            output.WriteLine(router.ReadLog().Contains("Received: Hold timer expired", StringComparison.Ordinal)
+                ? "BIRD read our NOTIFICATION 4/0" : "BIRD's own hold timer expired first");
 
             lab.Ns("nft delete table inet bgplbr_silence");
             AssertBack(session, router);
