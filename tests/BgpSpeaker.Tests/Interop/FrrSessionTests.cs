@@ -86,11 +86,16 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
 
         public ReceivedRoute? Route(string prefix)
         {
-            var json = Json($"show bgp {(prefix.Contains(':', StringComparison.Ordinal) ? "ipv6" : "ipv4")} unicast {prefix} json");
+            var command = $"show bgp {(prefix.Contains(':', StringComparison.Ordinal) ? "ipv6" : "ipv4")} unicast {prefix} json";
+            var json = Json(command);
             if (!json.TryGetProperty("paths", out var paths))
             {
                 return null;
             }
+            // FRR marks a path valid once zebra's next-hop tracking has resolved its next hop, which
+            // comes after the UPDATE on a loaded machine: give it a bounded moment.
+            NetnsLab.WaitUntil(() => (json = Json(command)).TryGetProperty("paths", out paths)
+                && paths.EnumerateArray().All(p => p.GetProperty("valid").GetBoolean()), TimeSpan.FromSeconds(10));
             var path = Assert.Single(paths.EnumerateArray());
             Assert.True(path.GetProperty("valid").GetBoolean(), $"FRR holds {prefix} as invalid: {path}");
             Assert.Equal(Neighbor, path.GetProperty("peer").GetProperty("peerId").GetString());
