@@ -22,10 +22,11 @@ public sealed class TimingTests(ITestOutputHelper output)
 
     [Theory]
     // The slack covers starting `nft` for the cut on a loaded 2-core machine (one cut in CI took
-    // 547 ms at 10 ms x 3); the medians in docs/performance.md are the measurement.
-    [InlineData(10, 800)]
-    [InlineData(50, 800)]
-    [InlineData(300, 800)]
+    // 547 ms at 10 ms x 3, one 1,721 ms at 300 ms x 3); the medians in docs/performance.md are
+    // the measurement.
+    [InlineData(10, 1500)]
+    [InlineData(50, 1500)]
+    [InlineData(300, 1500)]
     public async Task Under_load_no_false_down_and_a_silent_cut_is_detected_within_detect_mult_times_interval(int intervalMs, int slackMs)
     {
         BfdLab.RequireBinaries("bird2, tcpdump, tshark, nftables, util-linux", "bird", "birdc", "tcpdump", "tshark", "nft", "chrt");
