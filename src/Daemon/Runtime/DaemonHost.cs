@@ -50,6 +50,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
     private readonly BfdCoupling _bfd;
+    private readonly ConfigCache _configCache = new();
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
@@ -139,7 +140,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private async Task ReloadAsync(string trigger, CancellationToken stop)
     {
         Log.ReloadRequested(_log, trigger);
-        var result = ConfigLoader.Load(_options.ConfigPath);
+        var result = ConfigLoader.Load(_options.ConfigPath, _configCache);
         if (result.Snapshot is not { } snapshot)
         {
             foreach (var error in result.Errors)
