@@ -1,0 +1,255 @@
+using System.Buffers;
+using BgpLb.BgpSpeaker.Wire;
+
+namespace BgpLb.BgpSpeaker.Rib;
+
+/// <summary>
+/// The UPDATEs that take a peer from one <see cref="RibTable"/> to another, as runs of prefixes
+/// ready for the packer: withdrawals first (IPv4, then IPv6), then one run per attribute set, each
+/// sorted, so every UPDATE is as full as the message size allows (RFC 4271 §4.3: one set of
+/// attributes, many NLRI). Written in budgeted slices; what is written so far can be read back
+/// (<see cref="WrittenChanges"/>) when the plan is replaced before it is done.
+/// </summary>
+internal sealed class PendingUpdates
+{
+    private readonly List<Run> _runs;
+    private int _run;
+    private int _offset;
+
+    private PendingUpdates(List<Run> runs)
+    {
+        _runs = runs;
+    }
+
+    /// <summary>A run: prefixes to withdraw (<see cref="Attributes"/> null) or to announce with one attribute set.</summary>
+    private readonly record struct Run(ReadOnlyMemory<IpPrefix> Prefixes, PathAttributes? Attributes, AfiSafi Family);
+
+    public bool Done => _run == _runs.Count;
+
+    public bool Started => _run > 0 || _offset > 0;
+
+    /// <summary>Prefixes this plan changes at the peer.</summary>
+    public int Changes
+    {
+        get
+        {
+            var changes = 0;
+            foreach (var run in _runs)
+            {
+                changes += run.Prefixes.Length;
+            }
+            return changes;
+        }
+    }
+
+    /// <summary>
+    /// What makes a peer holding <paramref name="held"/> hold <paramref name="target"/>. With
+    /// <paramref name="full"/>, only that family, and every route of it announced whether the
+    /// peer holds it already or not (ROUTE-REFRESH, RFC 2918 §4).
+    /// </summary>
+    public static PendingUpdates Diff(RibTable held, RibTable target, Afi? full = null)
+    {
+        if (full is null && held.Count == 0 && target.Count > 0 && SingleExportedSet(target) is { } only)
+        {
+            // The initial dump of a set whose routes all share one attribute set: the set's own
+            // array is the run (no copy).
+            return new PendingUpdates([new Run(target.Prefixes, only, Family(only))]);
+        }
+        var withdrawals = new List<IpPrefix>();
+        var announced = new List<IpPrefix>();
+        var announcedRun = new List<int>();
+        var runAttributes = new List<PathAttributes>();
+        var byValue = new Dictionary<PathAttributes, int>();
+        var runOfGroup = new int[target.Attributes.Length];
+        Array.Fill(runOfGroup, -1);
+        var heldPrefixes = held.Prefixes;
+        var targetPrefixes = target.Prefixes;
+        int h = 0, t = 0;
+        while (h < heldPrefixes.Length || t < targetPrefixes.Length)
+        {
+            var order = h == heldPrefixes.Length ? 1 : t == targetPrefixes.Length ? -1 : heldPrefixes[h].CompareTo(targetPrefixes[t]);
+            var prefix = order <= 0 ? heldPrefixes[h] : targetPrefixes[t];
+            var had = order <= 0 ? held.At(h) : null;
+            var group = order >= 0 ? target.Groups[t] : -1;
+            var wanted = group >= 0 ? target.Attributes[group] : null;
+            if (order <= 0)
+            {
+                h++;
+            }
+            if (order >= 0)
+            {
+                t++;
+            }
+            if (full is { } family && prefix.Family != family)
+            {
+                continue;
+            }
+            if (wanted is null)
+            {
+                if (had is not null)
+                {
+                    withdrawals.Add(prefix);
+                }
+            }
+            else if (full is not null || had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
+            {
+                var run = runOfGroup[group];
+                if (run < 0)
+                {
+                    // Groups whose attributes come out equal (e.g. LOCAL_PREF dropped on eBGP) share a run.
+                    if (!byValue.TryGetValue(wanted, out run))
+                    {
+                        run = runAttributes.Count;
+                        byValue.Add(wanted, run);
+                        runAttributes.Add(wanted);
+                    }
+                    runOfGroup[group] = run;
+                }
+                announced.Add(prefix);
+                announcedRun.Add(run);
+            }
+        }
+        return new PendingUpdates(Runs(withdrawals, announced, announcedRun, runAttributes));
+    }
+
+    /// <summary>
+    /// The changes that <paramref name="changed"/> (sorted prefixes, each once) make between two
+    /// tables: a binary search in each instead of a walk over both.
+    /// </summary>
+    public static PendingUpdates DiffAt(RibTable held, RibTable target, ReadOnlySpan<IpPrefix> changed)
+    {
+        var withdrawals = new List<IpPrefix>();
+        var announced = new List<IpPrefix>();
+        var announcedRun = new List<int>();
+        var runAttributes = new List<PathAttributes>();
+        var byValue = new Dictionary<PathAttributes, int>();
+        foreach (var prefix in changed)
+        {
+            var h = held.Find(prefix);
+            var t = target.Find(prefix);
+            var had = h >= 0 ? held.At(h) : null;
+            var wanted = t >= 0 ? target.At(t) : null;
+            if (wanted is null)
+            {
+                if (had is not null)
+                {
+                    withdrawals.Add(prefix);
+                }
+            }
+            else if (had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
+            {
+                if (!byValue.TryGetValue(wanted, out var run))
+                {
+                    run = runAttributes.Count;
+                    byValue.Add(wanted, run);
+                    runAttributes.Add(wanted);
+                }
+                announced.Add(prefix);
+                announcedRun.Add(run);
+            }
+        }
+        return new PendingUpdates(Runs(withdrawals, announced, announcedRun, runAttributes));
+    }
+
+    /// <summary>
+    /// Writes runs from where the last write stopped while fewer than <paramref name="maxBytes"/>
+    /// are written (whole UPDATEs only; at least one). Returns the number of messages.
+    /// </summary>
+    public int Write(IBufferWriter<byte> output, UpdateBuilder builder, long maxBytes)
+    {
+        var counter = new CountingWriter(output);
+        var messages = 0;
+        while (!Done && counter.Written < maxBytes)
+        {
+            var run = _runs[_run];
+            var prefixes = run.Prefixes.Span[_offset..];
+            var room = maxBytes - counter.Written;
+            int consumed;
+            messages += run.Attributes is { } attributes
+                ? builder.WriteAnnouncements(counter, attributes, prefixes, room, out consumed)
+                : builder.WriteWithdrawals(counter, run.Family, prefixes, room, out consumed);
+            _offset += consumed;
+            if (_offset == run.Prefixes.Length)
+            {
+                _run++;
+                _offset = 0;
+            }
+        }
+        return messages;
+    }
+
+    /// <summary>Everything written so far, sorted by prefix: attributes for an announcement, null for a withdrawal.</summary>
+    public (IpPrefix Prefix, PathAttributes? Attributes)[] WrittenChanges()
+    {
+        var written = new List<(IpPrefix, PathAttributes?)>();
+        for (var r = 0; r <= _run && r < _runs.Count; r++)
+        {
+            var run = _runs[r];
+            var end = r < _run ? run.Prefixes.Length : _offset;
+            foreach (var prefix in run.Prefixes.Span[..end])
+            {
+                written.Add((prefix, run.Attributes));
+            }
+        }
+        var changes = written.ToArray();
+        Array.Sort(changes, (a, b) => a.Item1.CompareTo(b.Item1));
+        return changes;
+    }
+
+    private static AfiSafi Family(PathAttributes attributes) => attributes.MpReach?.Family ?? AfiSafi.IPv4Unicast;
+
+    /// <summary>The attributes every entry of <paramref name="table"/> is sent with, when there is exactly one such instance.</summary>
+    private static PathAttributes? SingleExportedSet(RibTable table)
+    {
+        if (table.Attributes.Length != 1 || table.Attributes[0] is not { } only)
+        {
+            return null;
+        }
+        return only;
+    }
+
+    /// <summary>Withdrawals split by family; announcements scattered into one array by run (stable, so each run stays sorted).</summary>
+    private static List<Run> Runs(List<IpPrefix> withdrawals, List<IpPrefix> announced, List<int> announcedRun, List<PathAttributes> runAttributes)
+    {
+        var runs = new List<Run>(runAttributes.Count + 2);
+        var withdrawn = withdrawals.ToArray();
+        var firstV6 = 0;
+        while (firstV6 < withdrawn.Length && withdrawn[firstV6].Family == Afi.IPv4)
+        {
+            firstV6++;
+        }
+        if (firstV6 > 0)
+        {
+            runs.Add(new Run(withdrawn.AsMemory(0, firstV6), null, AfiSafi.IPv4Unicast));
+        }
+        if (firstV6 < withdrawn.Length)
+        {
+            runs.Add(new Run(withdrawn.AsMemory(firstV6), null, AfiSafi.IPv6Unicast));
+        }
+        if (runAttributes.Count == 1)
+        {
+            runs.Add(new Run(announced.ToArray(), runAttributes[0], Family(runAttributes[0])));
+            return runs;
+        }
+        var starts = new int[runAttributes.Count + 1];
+        foreach (var run in announcedRun)
+        {
+            starts[run + 1]++;
+        }
+        for (var r = 1; r < starts.Length; r++)
+        {
+            starts[r] += starts[r - 1];
+        }
+        var scattered = new IpPrefix[announced.Count];
+        var next = starts[..^1];
+        for (var i = 0; i < announced.Count; i++)
+        {
+            scattered[next[announcedRun[i]]++] = announced[i];
+        }
+        for (var r = 0; r < runAttributes.Count; r++)
+        {
+            runs.Add(new Run(scattered.AsMemory(starts[r], starts[r + 1] - starts[r]), runAttributes[r], Family(runAttributes[r])));
+        }
+        return runs;
+    }
+}
