@@ -45,71 +45,134 @@ internal sealed class PendingUpdates
     /// <summary>
     /// What makes a peer holding <paramref name="held"/> hold <paramref name="target"/>. With
     /// <paramref name="full"/>, only that family, and every route of it announced whether the
-    /// peer holds it already or not (ROUTE-REFRESH, RFC 2918 §4).
+    /// peer holds it already or not (ROUTE-REFRESH, RFC 2918 §4). One merge walk that notes entry
+    /// indices (pooled); the prefixes are then gathered run by run, or, where a run is a whole
+    /// table (initial dump, withdraw all), the table's own array is the run.
     /// </summary>
     public static PendingUpdates Diff(RibTable held, RibTable target, Afi? full = null)
     {
-        if (full is null && held.Count == 0 && target.Count > 0 && SingleExportedSet(target) is { } only)
+        var withdrawn = ArrayPool<int>.Shared.Rent(Math.Max(1, held.Count));
+        var announced = ArrayPool<int>.Shared.Rent(Math.Max(1, target.Count));
+        try
         {
-            // The initial dump of a set whose routes all share one attribute set: the set's own
-            // array is the run (no copy).
-            return new PendingUpdates([new Run(target.Prefixes, only, Family(only))]);
-        }
-        var withdrawals = new List<IpPrefix>();
-        var announced = new List<IpPrefix>();
-        var announcedRun = new List<int>();
-        var runAttributes = new List<PathAttributes>();
-        var byValue = new Dictionary<PathAttributes, int>();
-        var runOfGroup = new int[target.Attributes.Length];
-        Array.Fill(runOfGroup, -1);
-        var heldPrefixes = held.Prefixes;
-        var targetPrefixes = target.Prefixes;
-        int h = 0, t = 0;
-        while (h < heldPrefixes.Length || t < targetPrefixes.Length)
-        {
-            var order = h == heldPrefixes.Length ? 1 : t == targetPrefixes.Length ? -1 : heldPrefixes[h].CompareTo(targetPrefixes[t]);
-            var prefix = order <= 0 ? heldPrefixes[h] : targetPrefixes[t];
-            var had = order <= 0 ? held.At(h) : null;
-            var group = order >= 0 ? target.Groups[t] : -1;
-            var wanted = group >= 0 ? target.Attributes[group] : null;
-            if (order <= 0)
+            var runOfGroup = new int[target.Attributes.Length];
+            Array.Fill(runOfGroup, -1);
+            var runAttributes = new List<PathAttributes>();
+            var byValue = new Dictionary<PathAttributes, int>();
+            int withdrawals = 0, announcements = 0;
+            var heldPrefixes = held.Prefixes;
+            var targetPrefixes = target.Prefixes;
+            int h = 0, t = 0;
+            while (h < heldPrefixes.Length || t < targetPrefixes.Length)
             {
-                h++;
-            }
-            if (order >= 0)
-            {
-                t++;
-            }
-            if (full is { } family && prefix.Family != family)
-            {
-                continue;
-            }
-            if (wanted is null)
-            {
-                if (had is not null)
+                var order = h == heldPrefixes.Length ? 1 : t == targetPrefixes.Length ? -1 : heldPrefixes[h].CompareTo(targetPrefixes[t]);
+                var prefix = order <= 0 ? heldPrefixes[h] : targetPrefixes[t];
+                var had = order <= 0 ? held.At(h) : null;
+                var group = order >= 0 ? target.Groups[t] : -1;
+                var wanted = group >= 0 ? target.Attributes[group] : null;
+                if (full is not { } family || prefix.Family == family)
                 {
-                    withdrawals.Add(prefix);
-                }
-            }
-            else if (full is not null || had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
-            {
-                var run = runOfGroup[group];
-                if (run < 0)
-                {
-                    // Groups whose attributes come out equal (e.g. LOCAL_PREF dropped on eBGP) share a run.
-                    if (!byValue.TryGetValue(wanted, out run))
+                    if (wanted is null)
                     {
-                        run = runAttributes.Count;
-                        byValue.Add(wanted, run);
-                        runAttributes.Add(wanted);
+                        if (had is not null)
+                        {
+                            withdrawn[withdrawals++] = h;
+                        }
                     }
-                    runOfGroup[group] = run;
+                    else if (full is not null || had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
+                    {
+                        if (runOfGroup[group] < 0)
+                        {
+                            // Groups whose attributes come out equal (e.g. LOCAL_PREF dropped on eBGP) share a run.
+                            if (!byValue.TryGetValue(wanted, out var run))
+                            {
+                                run = runAttributes.Count;
+                                byValue.Add(wanted, run);
+                                runAttributes.Add(wanted);
+                            }
+                            runOfGroup[group] = run;
+                        }
+                        announced[announcements++] = t;
+                    }
                 }
-                announced.Add(prefix);
-                announcedRun.Add(run);
+                if (order <= 0)
+                {
+                    h++;
+                }
+                if (order >= 0)
+                {
+                    t++;
+                }
             }
+            var runs = new List<Run>(runAttributes.Count + 2);
+            AddWithdrawals(runs, withdrawals == held.Count ? held.Prefixes : Gather(held.Prefixes, withdrawn.AsSpan(0, withdrawals)));
+            if (announcements == target.Count && runAttributes.Count == 1)
+            {
+                runs.Add(new Run(target.Prefixes, runAttributes[0], Family(runAttributes[0])));
+            }
+            else
+            {
+                AddAnnouncements(runs, target, announced.AsSpan(0, announcements), runOfGroup, runAttributes);
+            }
+            return new PendingUpdates(runs);
         }
-        return new PendingUpdates(Runs(withdrawals, announced, announcedRun, runAttributes));
+        finally
+        {
+            ArrayPool<int>.Shared.Return(withdrawn);
+            ArrayPool<int>.Shared.Return(announced);
+        }
+    }
+
+    private static IpPrefix[] Gather(IpPrefix[] prefixes, ReadOnlySpan<int> indices)
+    {
+        var gathered = new IpPrefix[indices.Length];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            gathered[i] = prefixes[indices[i]];
+        }
+        return gathered;
+    }
+
+    /// <summary>Sorted withdrawals as one run per family (IPv4 sorts first).</summary>
+    private static void AddWithdrawals(List<Run> runs, IpPrefix[] withdrawn)
+    {
+        var firstV6 = 0;
+        while (firstV6 < withdrawn.Length && withdrawn[firstV6].Family == Afi.IPv4)
+        {
+            firstV6++;
+        }
+        if (firstV6 > 0)
+        {
+            runs.Add(new Run(withdrawn.AsMemory(0, firstV6), null, AfiSafi.IPv4Unicast));
+        }
+        if (firstV6 < withdrawn.Length)
+        {
+            runs.Add(new Run(withdrawn.AsMemory(firstV6), null, AfiSafi.IPv6Unicast));
+        }
+    }
+
+    /// <summary>Announced entries scattered into one array by run (stable, so each run stays sorted).</summary>
+    private static void AddAnnouncements(List<Run> runs, RibTable target, ReadOnlySpan<int> announced, int[] runOfGroup, List<PathAttributes> runAttributes)
+    {
+        var starts = new int[runAttributes.Count + 1];
+        foreach (var t in announced)
+        {
+            starts[runOfGroup[target.Groups[t]] + 1]++;
+        }
+        for (var r = 1; r < starts.Length; r++)
+        {
+            starts[r] += starts[r - 1];
+        }
+        var scattered = new IpPrefix[announced.Length];
+        var next = starts[..^1];
+        foreach (var t in announced)
+        {
+            scattered[next[runOfGroup[target.Groups[t]]]++] = target.Prefixes[t];
+        }
+        for (var r = 0; r < runAttributes.Count; r++)
+        {
+            runs.Add(new Run(scattered.AsMemory(starts[r], starts[r + 1] - starts[r]), runAttributes[r], Family(runAttributes[r])));
+        }
     }
 
     /// <summary>
@@ -118,9 +181,10 @@ internal sealed class PendingUpdates
     /// </summary>
     public static PendingUpdates DiffAt(RibTable held, RibTable target, ReadOnlySpan<IpPrefix> changed)
     {
-        var withdrawals = new List<IpPrefix>();
-        var announced = new List<IpPrefix>();
-        var announcedRun = new List<int>();
+        var withdrawn = new List<IpPrefix>();
+        var announced = new List<int>();
+        var runOfGroup = new int[target.Attributes.Length];
+        Array.Fill(runOfGroup, -1);
         var runAttributes = new List<PathAttributes>();
         var byValue = new Dictionary<PathAttributes, int>();
         foreach (var prefix in changed)
@@ -133,22 +197,29 @@ internal sealed class PendingUpdates
             {
                 if (had is not null)
                 {
-                    withdrawals.Add(prefix);
+                    withdrawn.Add(prefix);
                 }
             }
             else if (had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
             {
-                if (!byValue.TryGetValue(wanted, out var run))
+                var group = target.Groups[t];
+                if (runOfGroup[group] < 0)
                 {
-                    run = runAttributes.Count;
-                    byValue.Add(wanted, run);
-                    runAttributes.Add(wanted);
+                    if (!byValue.TryGetValue(wanted, out var run))
+                    {
+                        run = runAttributes.Count;
+                        byValue.Add(wanted, run);
+                        runAttributes.Add(wanted);
+                    }
+                    runOfGroup[group] = run;
                 }
-                announced.Add(prefix);
-                announcedRun.Add(run);
+                announced.Add(t);
             }
         }
-        return new PendingUpdates(Runs(withdrawals, announced, announcedRun, runAttributes));
+        var runs = new List<Run>(runAttributes.Count + 2);
+        AddWithdrawals(runs, [.. withdrawn]);
+        AddAnnouncements(runs, target, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(announced), runOfGroup, runAttributes);
+        return new PendingUpdates(runs);
     }
 
     /// <summary>
@@ -197,59 +268,4 @@ internal sealed class PendingUpdates
     }
 
     private static AfiSafi Family(PathAttributes attributes) => attributes.MpReach?.Family ?? AfiSafi.IPv4Unicast;
-
-    /// <summary>The attributes every entry of <paramref name="table"/> is sent with, when there is exactly one such instance.</summary>
-    private static PathAttributes? SingleExportedSet(RibTable table)
-    {
-        if (table.Attributes.Length != 1 || table.Attributes[0] is not { } only)
-        {
-            return null;
-        }
-        return only;
-    }
-
-    /// <summary>Withdrawals split by family; announcements scattered into one array by run (stable, so each run stays sorted).</summary>
-    private static List<Run> Runs(List<IpPrefix> withdrawals, List<IpPrefix> announced, List<int> announcedRun, List<PathAttributes> runAttributes)
-    {
-        var runs = new List<Run>(runAttributes.Count + 2);
-        var withdrawn = withdrawals.ToArray();
-        var firstV6 = 0;
-        while (firstV6 < withdrawn.Length && withdrawn[firstV6].Family == Afi.IPv4)
-        {
-            firstV6++;
-        }
-        if (firstV6 > 0)
-        {
-            runs.Add(new Run(withdrawn.AsMemory(0, firstV6), null, AfiSafi.IPv4Unicast));
-        }
-        if (firstV6 < withdrawn.Length)
-        {
-            runs.Add(new Run(withdrawn.AsMemory(firstV6), null, AfiSafi.IPv6Unicast));
-        }
-        if (runAttributes.Count == 1)
-        {
-            runs.Add(new Run(announced.ToArray(), runAttributes[0], Family(runAttributes[0])));
-            return runs;
-        }
-        var starts = new int[runAttributes.Count + 1];
-        foreach (var run in announcedRun)
-        {
-            starts[run + 1]++;
-        }
-        for (var r = 1; r < starts.Length; r++)
-        {
-            starts[r] += starts[r - 1];
-        }
-        var scattered = new IpPrefix[announced.Count];
-        var next = starts[..^1];
-        for (var i = 0; i < announced.Count; i++)
-        {
-            scattered[next[announcedRun[i]]++] = announced[i];
-        }
-        for (var r = 0; r < runAttributes.Count; r++)
-        {
-            runs.Add(new Run(scattered.AsMemory(starts[r], starts[r + 1] - starts[r]), runAttributes[r], Family(runAttributes[r])));
-        }
-        return runs;
-    }
 }

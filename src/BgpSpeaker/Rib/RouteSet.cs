@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BgpLb.BgpSpeaker.Wire;
 
 namespace BgpLb.BgpSpeaker.Rib;
@@ -67,23 +68,33 @@ public sealed class RouteSet
     public static RouteSet Create(IEnumerable<Route> routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        var list = routes as IReadOnlyList<Route> ?? routes.ToList();
-        if (list.Count == 0)
+        return routes switch
+        {
+            List<Route> list => Create(CollectionsMarshal.AsSpan(list)),
+            Route[] array => Create(array.AsSpan()),
+            _ => Create(routes.ToArray().AsSpan()),
+        };
+    }
+
+    private static RouteSet Create(ReadOnlySpan<Route> routes)
+    {
+        if (routes.IsEmpty)
         {
             return Empty;
         }
-        var prefixes = new IpPrefix[list.Count];
-        var groups = new int[list.Count];
+        var prefixes = new IpPrefix[routes.Length];
+        var groups = new int[routes.Length];
         var templates = new List<Route>();
         var byAttributes = new Dictionary<Route, int>(SameAttributes.Instance);
         var sorted = true;
+        var allV4 = true;
         Route? last = null;
         var lastGroup = -1;
-        for (var i = 0; i < prefixes.Length; i++)
+        for (var i = 0; i < routes.Length; i++)
         {
-            var route = list[i] ?? throw new ArgumentException($"Route {i} is null.", nameof(routes));
+            var route = routes[i] ?? throw new ArgumentException($"Route {i} is null.", nameof(routes));
             // Neighbours mostly share attributes: one comparison instead of a hash lookup.
-            if (last is null || !SameAttributes.Instance.Equals(route, last))
+            if (!ReferenceEquals(route, last) && (last is null || !SameAttributes.Instance.Equals(route, last)))
             {
                 if (!byAttributes.TryGetValue(route, out lastGroup))
                 {
@@ -93,13 +104,15 @@ public sealed class RouteSet
                 }
                 last = route;
             }
-            prefixes[i] = route.Prefix;
+            var prefix = route.Prefix;
+            prefixes[i] = prefix;
             groups[i] = lastGroup;
-            sorted &= i == 0 || prefixes[i - 1].CompareTo(route.Prefix) < 0;
+            allV4 &= prefix.Family == Afi.IPv4;
+            sorted &= i == 0 || prefixes[i - 1].CompareTo(prefix) < 0;
         }
         if (!sorted)
         {
-            Array.Sort(prefixes, groups);
+            Sort(prefixes, groups, allV4);
         }
         for (var i = 1; i < prefixes.Length; i++)
         {
@@ -109,6 +122,29 @@ public sealed class RouteSet
             }
         }
         return new RouteSet(prefixes, groups, [.. templates], null, []);
+    }
+
+    /// <summary>
+    /// IPv4 alone sorts as 64-bit keys (address, then length: the order of <see cref="IpPrefix.CompareTo"/>),
+    /// which the runtime sorts far faster than structs through a comparer; anything else takes the comparer.
+    /// </summary>
+    private static void Sort(IpPrefix[] prefixes, int[] groups, bool allV4)
+    {
+        if (!allV4)
+        {
+            Array.Sort(prefixes, groups);
+            return;
+        }
+        var keys = new ulong[prefixes.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = ((ulong)prefixes[i].V4Address << 8) | prefixes[i].Length;
+        }
+        Array.Sort(keys, groups);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            prefixes[i] = IpPrefix.V4((uint)(keys[i] >> 8), (byte)keys[i]);
+        }
     }
 
     /// <summary>
@@ -123,69 +159,85 @@ public sealed class RouteSet
         ArgumentNullException.ThrowIfNull(removals);
         var added = upserts.OrderBy(r => r.Prefix).ToArray();
         var removed = removals.Order().Distinct().ToArray();
-        for (var k = 1; k < added.Length; k++)
-        {
-            if (added[k - 1].Prefix == added[k].Prefix)
-            {
-                throw new ArgumentException($"Prefix {added[k].Prefix} is upserted twice.", nameof(upserts));
-            }
-        }
         var templates = new List<Route>(_templates);
         var byAttributes = new Dictionary<Route, int>(SameAttributes.Instance);
         for (var g = 0; g < _templates.Length; g++)
         {
             byAttributes.TryAdd(_templates[g], g);
         }
-        var prefixes = new List<IpPrefix>(_prefixes.Length + added.Length);
-        var groups = new List<int>(_prefixes.Length + added.Length);
-        var changed = new List<IpPrefix>(added.Length + removed.Length);
-        int i = 0, a = 0, r = 0;
-        while (i < _prefixes.Length || a < added.Length)
+        // The edits in prefix order, each with where it lands in this set's arrays.
+        var edits = new List<(IpPrefix Prefix, int At, bool Present, int Group)>(added.Length + removed.Length);
+        int a = 0, r = 0;
+        while (a < added.Length || r < removed.Length)
         {
-            // The next prefix in order among the set and the upserts.
-            var next = a == added.Length || (i < _prefixes.Length && _prefixes[i].CompareTo(added[a].Prefix) <= 0) ? _prefixes[i] : added[a].Prefix;
-            while (r < removed.Length && removed[r].CompareTo(next) < 0)
+            var order = a == added.Length ? 1 : r == removed.Length ? -1 : added[a].Prefix.CompareTo(removed[r]);
+            if (order == 0)
             {
-                r++;
+                throw new ArgumentException($"Prefix {removed[r]} is both upserted and removed.", nameof(removals));
             }
-            var isRemoved = r < removed.Length && removed[r] == next;
-            var inSet = i < _prefixes.Length && _prefixes[i] == next;
-            var upsert = a < added.Length && added[a].Prefix == next ? added[a] : null;
-            if (upsert is not null && isRemoved)
+            var prefix = order < 0 ? added[a].Prefix : removed[r];
+            if (order < 0 && a > 0 && added[a - 1].Prefix == prefix)
             {
-                throw new ArgumentException($"Prefix {next} is both upserted and removed.", nameof(removals));
+                throw new ArgumentException($"Prefix {prefix} is upserted twice.", nameof(upserts));
             }
-            if (upsert is not null)
+            var at = Array.BinarySearch(_prefixes, prefix);
+            var group = -1;
+            if (order < 0)
             {
-                if (!byAttributes.TryGetValue(upsert, out var group))
+                var route = added[a++];
+                if (!byAttributes.TryGetValue(route, out group))
                 {
                     group = templates.Count;
-                    byAttributes.Add(upsert, group);
-                    templates.Add(upsert);
+                    byAttributes.Add(route, group);
+                    templates.Add(route);
                 }
-                if (!inSet || !SameAttributes.Instance.Equals(_templates[_groups[i]], upsert))
+                if (at >= 0 && _groups[at] == group)
                 {
-                    changed.Add(next);
+                    continue; // already so
                 }
-                prefixes.Add(next);
-                groups.Add(group);
-                a++;
-            }
-            else if (isRemoved)
-            {
-                changed.Add(next);
             }
             else
             {
-                prefixes.Add(next);
-                groups.Add(_groups[i]);
+                r++;
+                if (at < 0)
+                {
+                    continue; // not in the set
+                }
             }
-            if (inSet)
+            edits.Add((prefix, at >= 0 ? at : ~at, at >= 0, group));
+        }
+        var count = _prefixes.Length;
+        foreach (var edit in edits)
+        {
+            count += edit.Present ? (edit.Group < 0 ? -1 : 0) : 1;
+        }
+        var prefixes = new IpPrefix[count];
+        var groups = new int[count];
+        int from = 0, to = 0;
+        var changed = new IpPrefix[edits.Count];
+        for (var e = 0; e < edits.Count; e++)
+        {
+            var edit = edits[e];
+            changed[e] = edit.Prefix;
+            // Unchanged entries up to the edit are copied as a block.
+            var block = edit.At - from;
+            Array.Copy(_prefixes, from, prefixes, to, block);
+            Array.Copy(_groups, from, groups, to, block);
+            from += block;
+            to += block;
+            if (edit.Group >= 0)
             {
-                i++;
+                prefixes[to] = edit.Prefix;
+                groups[to++] = edit.Group;
+            }
+            if (edit.Present)
+            {
+                from++;
             }
         }
-        return new RouteSet([.. prefixes], [.. groups], [.. templates], this, [.. changed]);
+        Array.Copy(_prefixes, from, prefixes, to, _prefixes.Length - from);
+        Array.Copy(_groups, from, groups, to, _groups.Length - from);
+        return new RouteSet(prefixes, groups, [.. templates], this, changed);
     }
 
     /// <summary>Equal when everything but the prefix is (family included: a group is of one family).</summary>
