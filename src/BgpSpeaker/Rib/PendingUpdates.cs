@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using BgpLb.BgpSpeaker.Wire;
 
 namespace BgpLb.BgpSpeaker.Rib;
@@ -49,8 +50,25 @@ internal sealed class PendingUpdates
     /// indices (pooled); the prefixes are then gathered run by run, or, where a run is a whole
     /// table (initial dump, withdraw all), the table's own array is the run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the initial dump runs it once, cold: no tier-0 pass over 100k entries
     public static PendingUpdates Diff(RibTable held, RibTable target, Afi? full = null)
     {
+        if (full is null && (held.Count == 0 || target.Count == 0) && WholeTable(held.Count == 0 ? target : held) is { } whole)
+        {
+            // Session up with nothing held, or everything withdrawn: when every group of the table
+            // goes out (or went out) with one attribute set, the table's own array is the run and
+            // there is nothing to walk.
+            var runs = new List<Run>(2);
+            if (held.Count == 0)
+            {
+                runs.Add(new Run(target.Prefixes, whole, Family(whole)));
+            }
+            else
+            {
+                AddWithdrawals(runs, held.Prefixes);
+            }
+            return new PendingUpdates(runs);
+        }
         var withdrawn = ArrayPool<int>.Shared.Rent(Math.Max(1, held.Count));
         var announced = ArrayPool<int>.Shared.Rent(Math.Max(1, target.Count));
         try
@@ -106,14 +124,7 @@ internal sealed class PendingUpdates
             }
             var runs = new List<Run>(runAttributes.Count + 2);
             AddWithdrawals(runs, withdrawals == held.Count ? held.Prefixes : Gather(held.Prefixes, withdrawn.AsSpan(0, withdrawals)));
-            if (announcements == target.Count && runAttributes.Count == 1)
-            {
-                runs.Add(new Run(target.Prefixes, runAttributes[0], Family(runAttributes[0])));
-            }
-            else
-            {
-                AddAnnouncements(runs, target, announced.AsSpan(0, announcements), runOfGroup, runAttributes);
-            }
+            AddAnnouncements(runs, target, announced.AsSpan(0, announcements), runOfGroup, runAttributes);
             return new PendingUpdates(runs);
         }
         finally
@@ -123,6 +134,25 @@ internal sealed class PendingUpdates
         }
     }
 
+    /// <summary>
+    /// The one attribute set every entry of <paramref name="table"/> is sent with, when all its
+    /// groups are sent and equal (one group, or groups that fit to the same attributes); else null.
+    /// </summary>
+    private static PathAttributes? WholeTable(RibTable table)
+    {
+        PathAttributes? whole = null;
+        foreach (var attributes in table.Attributes)
+        {
+            if (attributes is null || (whole is not null && !ReferenceEquals(whole, attributes) && !whole.Equals(attributes)))
+            {
+                return null;
+            }
+            whole = attributes;
+        }
+        return whole;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static IpPrefix[] Gather(IpPrefix[] prefixes, ReadOnlySpan<int> indices)
     {
         var gathered = new IpPrefix[indices.Length];
@@ -152,6 +182,7 @@ internal sealed class PendingUpdates
     }
 
     /// <summary>Announced entries scattered into one array by run (stable, so each run stays sorted).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddAnnouncements(List<Run> runs, RibTable target, ReadOnlySpan<int> announced, int[] runOfGroup, List<PathAttributes> runAttributes)
     {
         var starts = new int[runAttributes.Count + 1];

@@ -1,4 +1,5 @@
 using BgpLb.BgpSpeaker.Wire;
+using System.Runtime.CompilerServices;
 
 namespace BgpLb.BgpSpeaker.Rib;
 
@@ -36,6 +37,7 @@ internal sealed class RibTable
     public PathAttributes? At(int i) => Attributes[Groups[i]];
 
     /// <summary>Entries sent to the peer (those with attributes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Exported()
     {
         var exported = 0;
@@ -88,6 +90,7 @@ internal sealed class RibTable
     /// This table with <paramref name="changes"/> (sorted, each prefix once) applied: an entry with
     /// attributes replaces or adds, one without removes. One merge walk.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RibTable Apply(ReadOnlySpan<(IpPrefix Prefix, PathAttributes? Attributes)> changes)
     {
         var prefixes = new List<IpPrefix>(Count + changes.Length);

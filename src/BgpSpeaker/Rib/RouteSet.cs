@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using BgpLb.BgpSpeaker.Wire;
+using System.Runtime.CompilerServices;
 
 namespace BgpLb.BgpSpeaker.Rib;
 
@@ -76,6 +77,7 @@ public sealed class RouteSet
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RouteSet Create(ReadOnlySpan<Route> routes)
     {
         if (routes.IsEmpty)
@@ -128,6 +130,7 @@ public sealed class RouteSet
     /// IPv4 alone sorts as 64-bit keys (address, then length: the order of <see cref="IpPrefix.CompareTo"/>),
     /// which the runtime sorts far faster than structs through a comparer; anything else takes the comparer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Sort(IpPrefix[] prefixes, int[] groups, bool allV4)
     {
         if (!allV4)
@@ -153,6 +156,7 @@ public sealed class RouteSet
     /// arrays plus the changes; a session holding this set then sends only the changes.
     /// </summary>
     /// <exception cref="ArgumentException">A prefix is both upserted and removed, or upserted twice.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RouteSet With(IEnumerable<Route> upserts, IEnumerable<IpPrefix> removals)
     {
         ArgumentNullException.ThrowIfNull(upserts);

@@ -126,6 +126,7 @@ public sealed partial class PeerSession : IAsyncDisposable
             throw new InvalidOperationException("The session is already running.");
         }
         _passive = passive;
+        RoutePathWarmUp.Start();
         _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
         _loop = Task.Run(RunAsync);
     }

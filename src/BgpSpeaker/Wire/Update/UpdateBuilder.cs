@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace BgpLb.BgpSpeaker.Wire;
 
@@ -47,6 +48,7 @@ public sealed class UpdateBuilder
     internal int WriteAnnouncements(IBufferWriter<byte> output, PathAttributes attributes, ReadOnlySpan<IpPrefix> prefixes, long maxBytes, out int consumed) =>
         Announce(output, attributes, prefixes, maxBytes, out consumed);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Announce<T>(IBufferWriter<byte> output, PathAttributes attributes, ReadOnlySpan<T> nlri, long maxBytes, out int consumed)
         where T : struct, INlriEntry
     {
@@ -135,6 +137,7 @@ public sealed class UpdateBuilder
     internal int WriteWithdrawals(IBufferWriter<byte> output, AfiSafi family, ReadOnlySpan<IpPrefix> prefixes, long maxBytes, out int consumed) =>
         Withdraw(output, family, prefixes, maxBytes, out consumed);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Withdraw<T>(IBufferWriter<byte> output, AfiSafi family, ReadOnlySpan<T> nlri, long maxBytes, out int consumed)
         where T : struct, INlriEntry
     {
