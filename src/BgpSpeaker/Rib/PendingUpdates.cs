@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using BgpLb.BgpSpeaker.Wire;
 
 namespace BgpLb.BgpSpeaker.Rib;
@@ -80,9 +81,24 @@ internal sealed class PendingUpdates
             int withdrawals = 0, announcements = 0;
             var heldPrefixes = held.Prefixes;
             var targetPrefixes = target.Prefixes;
+            var skipEqual = full is null && SameGroupAttributes(held, target);
             int h = 0, t = 0;
             while (h < heldPrefixes.Length || t < targetPrefixes.Length)
             {
+                // Most of a new plan is what the peer holds: where a block of entries is the same in
+                // both (after the walk has realigned past an insertion or a removal), skip it with
+                // two vectorized compares. Compared as bytes, so unequal padding only means no skip.
+                while (skipEqual && h + SkipBlock <= heldPrefixes.Length && t + SkipBlock <= targetPrefixes.Length &&
+                    MemoryMarshal.AsBytes(heldPrefixes.AsSpan(h, SkipBlock)).SequenceEqual(MemoryMarshal.AsBytes(targetPrefixes.AsSpan(t, SkipBlock))) &&
+                    held.Groups.AsSpan(h, SkipBlock).SequenceEqual(target.Groups.AsSpan(t, SkipBlock)))
+                {
+                    h += SkipBlock;
+                    t += SkipBlock;
+                }
+                if (h == heldPrefixes.Length && t == targetPrefixes.Length)
+                {
+                    break;
+                }
                 var order = h == heldPrefixes.Length ? 1 : t == targetPrefixes.Length ? -1 : heldPrefixes[h].CompareTo(targetPrefixes[t]);
                 var prefix = order <= 0 ? heldPrefixes[h] : targetPrefixes[t];
                 var had = order <= 0 ? held.At(h) : null;
@@ -150,6 +166,26 @@ internal sealed class PendingUpdates
             whole = attributes;
         }
         return whole;
+    }
+
+    /// <summary>Entries compared at once where both tables agree.</summary>
+    private const int SkipBlock = 32;
+
+    /// <summary>True when a group index means the same attributes in both tables (for every group of <paramref name="held"/>).</summary>
+    private static bool SameGroupAttributes(RibTable held, RibTable target)
+    {
+        if (held.Attributes.Length > target.Attributes.Length)
+        {
+            return false;
+        }
+        for (var g = 0; g < held.Attributes.Length; g++)
+        {
+            if (!Equals(held.Attributes[g], target.Attributes[g]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

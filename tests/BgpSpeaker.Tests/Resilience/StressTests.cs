@@ -67,6 +67,32 @@ public sealed partial class StressTests(ITestOutputHelper output)
             var reannounced = Phase(RouteCount, "re-announce all");
             Report("re-announce all", reannounced, trigger, cpu, $"UPDATEs sent in all {session.UpdatesSent}, peak working set of the test process {Environment.WorkingSet >> 20} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB peak");
 
+            // One route more or less on top of the 100,000 (one Service added or removed), given as
+            // a whole new collection and as RouteSet.With; BIRD's counter polled every millisecond.
+            var extra = new Route(IpPrefix.Parse("198.19.255.255/32"));
+            var withExtra = routes.Append(extra).ToList();
+            var edits = new List<double>();
+            for (var i = 0; i < Edits; i++)
+            {
+                var adding = i % 2 == 0;
+                trigger = watch.Now;
+                session.SetRoutes(adding ? withExtra : routes);
+                edits.Add((Edit(adding ? RouteCount + 1 : RouteCount, "one-route edit") - trigger).TotalMilliseconds);
+            }
+            var set = RouteSet.Create(routes);
+            session.SetRoutes(set);
+            Assert.Equal(RouteCount, bird.Imported("bgplb"));
+            var incremental = new List<double>();
+            for (var i = 0; i < Edits; i++)
+            {
+                var adding = i % 2 == 0;
+                trigger = watch.Now;
+                set = adding ? set.With([extra], []) : set.With([], [extra.Prefix]);
+                session.SetRoutes(set);
+                incremental.Add((Edit(adding ? RouteCount + 1 : RouteCount, "one-route edit with RouteSet.With") - trigger).TotalMilliseconds);
+            }
+            output.WriteLine($"one route added or removed, whole collection: p50 {Percentile(edits, 50):0.0} ms, p90 {Percentile(edits, 90):0.0} ms; RouteSet.With: p50 {Percentile(incremental, 50):0.0} ms, p90 {Percentile(incremental, 90):0.0} ms ({Edits} edits each)");
+
             // The session never reset: not on our side, not in BIRD's protocol state or its log.
             Assert.Equal(0, watch.DownCount);
             Assert.Equal(BgpState.Established, session.State);
@@ -86,6 +112,13 @@ public sealed partial class StressTests(ITestOutputHelper output)
         void Report(string phase, (TimeSpan All, TimeSpan Most) at, TimeSpan trigger, TimeSpan cpuBefore, string more) =>
             output.WriteLine($"{phase}: {Seconds(at.All - trigger)} wall (99 % at {Seconds(at.Most - trigger)}), {Seconds(Cpu() - cpuBefore)} CPU; {more}");
 
+        TimeSpan Edit(int expected, string what)
+        {
+            var at = bird.WaitFor("bgplb", n => n == expected, _ => true, () => watch.Now, TimeSpan.FromMilliseconds(1), PhaseBound);
+            Assert.True(at is not null, $"{what}: BIRD does not count {expected} routes within {PhaseBound.TotalSeconds:0} s");
+            return at.Value.Done;
+        }
+
         (TimeSpan All, TimeSpan Most) Phase(int expected, string what)
         {
             var from = Math.Max(0, bird.Imported("bgplb"));
@@ -94,6 +127,14 @@ public sealed partial class StressTests(ITestOutputHelper output)
                 $"{what}: BIRD holds {router.Count(Afi.IPv4)} routes, expected {expected} within {PhaseBound.TotalSeconds:0} s; session {session.State}\n{router.Describe()}");
             return at.Value;
         }
+    }
+
+    private const int Edits = 40;
+
+    private static double Percentile(List<double> values, int percent)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, sorted.Count * percent / 100)];
     }
 
     private static TimeSpan Cpu() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
