@@ -84,8 +84,9 @@ public sealed class RouteSet
         {
             return Empty;
         }
-        var prefixes = new IpPrefix[routes.Length];
-        var groups = new int[routes.Length];
+        // Every element is written below: no zeroing of 2.8 MB per 100,000 routes.
+        var prefixes = GC.AllocateUninitializedArray<IpPrefix>(routes.Length);
+        var groups = GC.AllocateUninitializedArray<int>(routes.Length);
         var templates = new List<Route>();
         var byAttributes = new Dictionary<Route, int>(SameAttributes.Instance);
         var sorted = true;
@@ -215,8 +216,8 @@ public sealed class RouteSet
         {
             count += edit.Present ? (edit.Group < 0 ? -1 : 0) : 1;
         }
-        var prefixes = new IpPrefix[count];
-        var groups = new int[count];
+        var prefixes = GC.AllocateUninitializedArray<IpPrefix>(count);
+        var groups = GC.AllocateUninitializedArray<int>(count);
         int from = 0, to = 0;
         var changed = new IpPrefix[edits.Count];
         for (var e = 0; e < edits.Count; e++)
