@@ -252,8 +252,8 @@ public sealed class RouteSet
 
         public bool Equals(Route? x, Route? y) =>
             ReferenceEquals(x, y) || (x is not null && y is not null &&
-                x.Prefix.Family == y.Prefix.Family && x.MultiExitDisc == y.MultiExitDisc && x.LocalPref == y.LocalPref &&
-                x.Communities == y.Communities && x.LargeCommunities == y.LargeCommunities && x.ExtendedCommunities == y.ExtendedCommunities);
+                x.MultiExitDisc == y.MultiExitDisc && x.LocalPref == y.LocalPref && x.Prefix.Family == y.Prefix.Family &&
+                x.Communities.FastEquals(y.Communities) && x.LargeCommunities.FastEquals(y.LargeCommunities) && x.ExtendedCommunities.FastEquals(y.ExtendedCommunities));
 
         public int GetHashCode(Route obj) =>
             HashCode.Combine(obj.Prefix.Family, obj.MultiExitDisc, obj.LocalPref, obj.Communities, obj.LargeCommunities, obj.ExtendedCommunities);
