@@ -74,10 +74,7 @@ internal sealed class PendingUpdates
         var announced = ArrayPool<int>.Shared.Rent(Math.Max(1, target.Count));
         try
         {
-            var runOfGroup = new int[target.Attributes.Length];
-            Array.Fill(runOfGroup, -1);
-            var runAttributes = new List<PathAttributes>();
-            var byValue = new Dictionary<PathAttributes, int>();
+            var runs = new RunIndex(target);
             int withdrawals = 0, announcements = 0;
             var heldPrefixes = held.Prefixes;
             var targetPrefixes = target.Prefixes;
@@ -115,17 +112,7 @@ internal sealed class PendingUpdates
                     }
                     else if (full is not null || had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
                     {
-                        if (runOfGroup[group] < 0)
-                        {
-                            // Groups whose attributes come out equal (e.g. LOCAL_PREF dropped on eBGP) share a run.
-                            if (!byValue.TryGetValue(wanted, out var run))
-                            {
-                                run = runAttributes.Count;
-                                byValue.Add(wanted, run);
-                                runAttributes.Add(wanted);
-                            }
-                            runOfGroup[group] = run;
-                        }
+                        runs.Add(group, wanted);
                         announced[announcements++] = t;
                     }
                 }
@@ -138,10 +125,10 @@ internal sealed class PendingUpdates
                     t++;
                 }
             }
-            var runs = new List<Run>(runAttributes.Count + 2);
-            AddWithdrawals(runs, withdrawals == held.Count ? held.Prefixes : Gather(held.Prefixes, withdrawn.AsSpan(0, withdrawals)));
-            AddAnnouncements(runs, target, announced.AsSpan(0, announcements), runOfGroup, runAttributes);
-            return new PendingUpdates(runs);
+            var plan = new List<Run>(runs.Count + 2);
+            AddWithdrawals(plan, withdrawals == held.Count ? held.Prefixes : Gather(held.Prefixes, withdrawn.AsSpan(0, withdrawals)));
+            AddAnnouncements(plan, target, announced.AsSpan(0, announcements), runs);
+            return new PendingUpdates(plan);
         }
         finally
         {
@@ -219,8 +206,10 @@ internal sealed class PendingUpdates
 
     /// <summary>Announced entries scattered into one array by run (stable, so each run stays sorted).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddAnnouncements(List<Run> runs, RibTable target, ReadOnlySpan<int> announced, int[] runOfGroup, List<PathAttributes> runAttributes)
+    private static void AddAnnouncements(List<Run> runs, RibTable target, ReadOnlySpan<int> announced, RunIndex index)
     {
+        var runOfGroup = index.RunOfGroup;
+        var runAttributes = index.Attributes;
         var starts = new int[runAttributes.Count + 1];
         foreach (var t in announced)
         {
@@ -250,10 +239,7 @@ internal sealed class PendingUpdates
     {
         var withdrawn = new List<IpPrefix>();
         var announced = new List<int>();
-        var runOfGroup = new int[target.Attributes.Length];
-        Array.Fill(runOfGroup, -1);
-        var runAttributes = new List<PathAttributes>();
-        var byValue = new Dictionary<PathAttributes, int>();
+        var runs = new RunIndex(target);
         foreach (var prefix in changed)
         {
             var h = held.Find(prefix);
@@ -269,24 +255,14 @@ internal sealed class PendingUpdates
             }
             else if (had is null || !(ReferenceEquals(had, wanted) || had.Equals(wanted)))
             {
-                var group = target.Groups[t];
-                if (runOfGroup[group] < 0)
-                {
-                    if (!byValue.TryGetValue(wanted, out var run))
-                    {
-                        run = runAttributes.Count;
-                        byValue.Add(wanted, run);
-                        runAttributes.Add(wanted);
-                    }
-                    runOfGroup[group] = run;
-                }
+                runs.Add(target.Groups[t], wanted);
                 announced.Add(t);
             }
         }
-        var runs = new List<Run>(runAttributes.Count + 2);
-        AddWithdrawals(runs, [.. withdrawn]);
-        AddAnnouncements(runs, target, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(announced), runOfGroup, runAttributes);
-        return new PendingUpdates(runs);
+        var plan = new List<Run>(runs.Count + 2);
+        AddWithdrawals(plan, [.. withdrawn]);
+        AddAnnouncements(plan, target, CollectionsMarshal.AsSpan(announced), runs);
+        return new PendingUpdates(plan);
     }
 
     /// <summary>
@@ -332,6 +308,39 @@ internal sealed class PendingUpdates
         var changes = written.ToArray();
         Array.Sort(changes, (a, b) => a.Item1.CompareTo(b.Item1));
         return changes;
+    }
+
+    /// <summary>Which run each attribute group of the target announces in: groups whose attributes come out equal (e.g. LOCAL_PREF dropped on eBGP) share one.</summary>
+    private sealed class RunIndex
+    {
+        private readonly Dictionary<PathAttributes, int> _byValue = [];
+
+        public RunIndex(RibTable target)
+        {
+            RunOfGroup = new int[target.Attributes.Length];
+            Array.Fill(RunOfGroup, -1);
+        }
+
+        public int[] RunOfGroup { get; }
+
+        public List<PathAttributes> Attributes { get; } = [];
+
+        public int Count => Attributes.Count;
+
+        public void Add(int group, PathAttributes attributes)
+        {
+            if (RunOfGroup[group] >= 0)
+            {
+                return;
+            }
+            if (!_byValue.TryGetValue(attributes, out var run))
+            {
+                run = Attributes.Count;
+                _byValue.Add(attributes, run);
+                Attributes.Add(attributes);
+            }
+            RunOfGroup[group] = run;
+        }
     }
 
     private static AfiSafi Family(PathAttributes attributes) => attributes.MpReach?.Family ?? AfiSafi.IPv4Unicast;
