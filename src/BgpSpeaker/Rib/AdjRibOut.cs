@@ -41,7 +41,7 @@ public sealed class AdjRibOut
         SetDesired(new RibTable(routes.Prefixes, routes.Groups, groupAttributes, routes));
     }
 
-    /// <summary>Replaces the whole desired set from any routes (sorted here).</summary>
+    /// <summary>Replaces the whole desired set from any routes (sorted here); path identifiers are not kept (ours are 0).</summary>
     public void SetDesired(IEnumerable<KeyValuePair<Nlri, PathAttributes>> routes)
     {
         ArgumentNullException.ThrowIfNull(routes);

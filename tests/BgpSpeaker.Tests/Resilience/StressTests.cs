@@ -28,9 +28,10 @@ public sealed partial class StressTests(ITestOutputHelper output)
     public async Task Hundred_thousand_routes_reach_bird_and_a_full_withdraw_and_reannounce_keeps_the_session_up()
     {
         using var lab = new ResilienceLab("stress", "bgplbp");
-        // Hold time 9 s: the session loop plans a 100,000-route change in one piece (0.8 s of CPU here)
-        // before the first UPDATE goes out in budgeted slices; a hold time that short proves no whole
-        // dump blocks KEEPALIVEs, with room for a loaded CI machine (3 s passes on a quiet one).
+        // Hold time 9 s: the session loop plans a 100,000-route change in one piece (a few ms of CPU
+        // since the route-set rewrite, 0.8 s before) before the first UPDATE goes out in budgeted
+        // slices; a hold time that short proves no whole dump blocks KEEPALIVEs, with room for a
+        // loaded CI machine.
         var router = (BirdRouter)Routers.Create("bird", lab, new RouterConfig { HoldTime = 9 });
         router.Start();
         using var bird = router.Control();
