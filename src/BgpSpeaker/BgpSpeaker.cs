@@ -36,9 +36,9 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Task Loop)> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Dictionary<string, IReadOnlyCollection<Route>> _peerRoutes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RouteSet> _peerRoutes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
-    private IReadOnlyCollection<Route> _routes = [];
+    private RouteSet _routes = RouteSet.Empty;
 
     public BgpSpeaker(TimeProvider time, Func<Random>? random = null, ILoggerFactory? loggers = null)
     {
@@ -153,7 +153,11 @@ public sealed class BgpSpeaker : IAsyncDisposable
     /// The routes every peer should hold, except peers given their own set with
     /// <see cref="SetRoutes(string, IReadOnlyCollection{Route})"/>; each peer receives only what changed for it.
     /// </summary>
-    public void SetRoutes(IReadOnlyCollection<Route> routes)
+    /// <exception cref="ArgumentException">A prefix appears twice.</exception>
+    public void SetRoutes(IReadOnlyCollection<Route> routes) => SetRoutes(RouteSet.Create(routes));
+
+    /// <summary>As <see cref="SetRoutes(IReadOnlyCollection{Route})"/>, with a set laid out once and shared by every peer.</summary>
+    public void SetRoutes(RouteSet routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
         List<Peer> peers;
@@ -173,7 +177,14 @@ public sealed class BgpSpeaker : IAsyncDisposable
     /// adding the peer and its first UPDATEs already carry them). The daemon plans per peer: an
     /// advertisement may name its peers and carry its own attributes.
     /// </summary>
-    public void SetRoutes(string name, IReadOnlyCollection<Route> routes)
+    /// <exception cref="ArgumentException">A prefix appears twice.</exception>
+    public void SetRoutes(string name, IReadOnlyCollection<Route> routes) => SetRoutes(name, RouteSet.Create(routes));
+
+    /// <summary>
+    /// As <see cref="SetRoutes(string, IReadOnlyCollection{Route})"/> with an immutable set: one made from the
+    /// peer's previous set by <see cref="RouteSet.With"/> costs the session only the changed prefixes.
+    /// </summary>
+    public void SetRoutes(string name, RouteSet routes)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(routes);
@@ -186,7 +197,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
         peer?.Session.SetRoutes(routes);
     }
 
-    private IReadOnlyCollection<Route> RoutesFor(string name)
+    /// <summary>The set peer <paramref name="name"/> holds (its own, or the one every peer holds), to derive the next one from.</summary>
+    public RouteSet RoutesFor(string name)
     {
         lock (_lock)
         {

@@ -33,7 +33,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private readonly AdjRibIn _received;
     private readonly Channel<object> _inputs = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private IReadOnlyCollection<Route> _routes = [];
+    private RouteSet _routes = RouteSet.Empty;
     private int _nextConnectionId;
     private int _timerGeneration;
     private bool _passive;
@@ -132,6 +132,7 @@ public sealed partial class PeerSession : IAsyncDisposable
             throw new InvalidOperationException("The session is already running.");
         }
         _passive = passive;
+        RoutePathWarmUp.Start();
         _stopped = held;
         if (!held)
         {
@@ -158,8 +159,19 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Replaces the routes to announce; only the differences go on the wire.</summary>
-    public void SetRoutes(IReadOnlyCollection<Route> routes)
+    /// <summary>
+    /// Replaces the routes to announce; only the differences go on the wire. The set is laid out
+    /// (<see cref="RouteSet.Create"/>) here, on the caller's thread, not on the session loop.
+    /// </summary>
+    /// <exception cref="ArgumentException">A prefix appears twice.</exception>
+    public void SetRoutes(IReadOnlyCollection<Route> routes) => SetRoutes(RouteSet.Create(routes));
+
+    /// <summary>
+    /// Replaces the routes to announce with an immutable set, which any number of sessions can
+    /// share. A set made from the previous one by <see cref="RouteSet.With"/> costs the session
+    /// only its changes.
+    /// </summary>
+    public void SetRoutes(RouteSet routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
         _inputs.Writer.TryWrite(new RoutesChanged(routes));
@@ -508,26 +520,25 @@ public sealed partial class PeerSession : IAsyncDisposable
         Flush(attempt);
     }
 
+    /// <summary>
+    /// Fits the route set to this session: per attribute group (not per route), the attributes the
+    /// export policy gives, or none where the peer did not negotiate the family or we have no next
+    /// hop for it.
+    /// </summary>
     private void PlanRoutes()
     {
         if (_policy is null || _main.Fsm.Session is not { } session)
         {
             return;
         }
-        var desired = new List<KeyValuePair<Nlri, PathAttributes>>(_routes.Count);
-        foreach (var route in _routes)
+        var templates = _routes.Templates;
+        var attributes = new PathAttributes?[templates.Length];
+        for (var g = 0; g < templates.Length; g++)
         {
-            var family = route.Prefix.Family == Afi.IPv4 ? AfiSafi.IPv4Unicast : AfiSafi.IPv6Unicast;
-            if (!session.Families.AsSpan().Contains(family))
-            {
-                continue; // the peer did not negotiate this family
-            }
-            if (_policy.Attributes(route) is { } attributes)
-            {
-                desired.Add(KeyValuePair.Create(new Nlri(route.Prefix), attributes));
-            }
+            var family = templates[g].Prefix.Family == Afi.IPv4 ? AfiSafi.IPv4Unicast : AfiSafi.IPv6Unicast;
+            attributes[g] = session.Families.AsSpan().Contains(family) ? _policy.Attributes(templates[g]) : null;
         }
-        _rib.SetDesired(desired);
+        _rib.SetDesired(_routes, attributes);
     }
 
     private void StartTimer(Attempt attempt, BgpTimer timer, TimeSpan after)
@@ -566,7 +577,7 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private sealed record TimerFired(Attempt Attempt, BgpTimer Timer, int Generation);
 
-    private sealed record RoutesChanged(IReadOnlyCollection<Route> Routes);
+    private sealed record RoutesChanged(RouteSet Routes);
 
     private sealed record ReadReceived(TaskCompletionSource<IReadOnlyList<ReceivedRoute>> Done);
 
