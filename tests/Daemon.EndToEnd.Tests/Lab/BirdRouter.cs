@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using BgpLb.BgpSpeaker.Tests.Interop;
+
+namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
+
+/// <summary>
+/// BIRD 2, protocol <c>bgplb</c>, on its own control socket, read with <c>birdc</c> (BIRD 2.0 has no
+/// JSON output): <c>show route all</c> prints one <c>BGP.name: value</c> line per attribute.
+/// </summary>
+internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : Router(lab, setup)
+{
+    public override string Name => "BIRD";
+
+    private string PidFile => Path.Combine(Lab.Dir, "bird.pid");
+
+    protected override IEnumerable<string> PidFiles => [PidFile];
+
+    protected override string LogFile => Path.Combine(Lab.Dir, "bird.log");
+
+    private string Socket => Path.Combine(Lab.Dir, "bird.ctl");
+
+    // iBGP: "direct" (BIRD treats iBGP as multihop with recursive next hops otherwise, and the lab
+    // has no IGP). eBGP: "enforce first as" rejects a path that does not start with our AS.
+    // "graceful restart on": BIRD keeps a restarting peer's routes, stale, for its restart time
+    // (RFC 4724 §4.2); "aware", BIRD's default, is written out for the other tests.
+    // "error wait time 1, 5": after a failed session BIRD would otherwise refuse us for 60 s.
+    private string Config() => $$"""
+        router id {{EndToEndLab.RouterAddress}};
+        log "{{LogFile}}" all;
+        debug protocols { states, events };
+        protocol device { }
+        protocol bgp bgplb {
+          local {{EndToEndLab.RouterAddress}} as {{Setup.RouterAsn}};
+          neighbor {{EndToEndLab.NodeAddress}} as {{Setup.NodeAsn}};
+          passive on;
+          hold time 9;
+          {{(Setup.Internal ? "direct;" : "enforce first as on;")}}
+          graceful restart {{(Setup.GracefulRestart ? "on" : "aware")}};
+          error wait time 1, 5;
+          ipv4 { import all; export none; };
+          ipv6 { import all; export none; };
+        }
+        """;
+
+    protected override void Launch()
+    {
+        Require.Binaries("bird2", "bird", "birdc");
+        File.WriteAllText(Path.Combine(Lab.Dir, "bird.conf"), Config());
+        Lab.Router($"bird -c {Lab.Dir}/bird.conf -s {Socket} -P {PidFile}");
+    }
+
+    public string Birdc(string command) => NetnsLab.Run($"birdc -s {Socket} {command}").Output;
+
+    public override IReadOnlySet<string> Prefixes() =>
+        PrefixLine().Matches(Birdc("show route table master4 protocol bgplb") + Birdc("show route table master6 protocol bgplb"))
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+    public override ReceivedRoute? Route(string prefix)
+    {
+        var text = Birdc($"show route all {prefix} protocol bgplb");
+        if (!PrefixLine().IsMatch(text))
+        {
+            return null;
+        }
+        var attributes = text.Split('\n').Select(l => AttributeLine().Match(l)).Where(m => m.Success)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim(), StringComparer.Ordinal);
+        string[] Words(string name) => attributes.TryGetValue(name, out var value) ? value.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        uint? Number(string name) => attributes.TryGetValue(name, out var value) ? uint.Parse(value, CultureInfo.InvariantCulture) : null;
+        // "(65000,100) (65535,65281)" and "(4200000001, 1, 2)": one community per parenthesis.
+        string[] Communities(string name) => attributes.TryGetValue(name, out var value)
+            ? Parenthesised().Matches(value).Select(m => m.Groups[1].Value.Replace(" ", "", StringComparison.Ordinal).Replace(',', ':')).ToArray()
+            : [];
+        return new ReceivedRoute(
+            attributes.GetValueOrDefault("origin", "(none)"),
+            Words("as_path").Select(a => uint.Parse(a, CultureInfo.InvariantCulture)).ToArray(),
+            Words("next_hop"),
+            Number("med"),
+            Number("local_pref"),
+            Communities("community"),
+            Communities("large_community"));
+    }
+
+    public override bool Established() => Birdc("show protocols bgplb").Contains("Established", StringComparison.Ordinal);
+
+    /// <summary>BIRD shows a received shutdown communication in <c>show protocols all</c> as <c>Message: "..."</c>.</summary>
+    public override string? ShutdownCommunication() => MessageLine().Match(ProtocolsAll()) is { Success: true } m ? m.Groups[1].Value : null;
+
+    public string ProtocolsAll() => Birdc("show protocols all bgplb");
+
+    public override string Diagnostics() => $"{ProtocolsAll()}\n--- bird.log ---\n{ReadLog()}";
+
+    [GeneratedRegex(@"^(\S+/\d+)\s+unicast", RegexOptions.Multiline)]
+    private static partial Regex PrefixLine();
+
+    [GeneratedRegex(@"^\s+BGP\.(\w+)(?: \[[^\]]*\])?:(.*)$")]
+    private static partial Regex AttributeLine();
+
+    [GeneratedRegex(@"\(([^)]*)\)")]
+    private static partial Regex Parenthesised();
+
+    [GeneratedRegex(@"Message:\s+""?(.*?)""?\s*$", RegexOptions.Multiline)]
+    private static partial Regex MessageLine();
+}

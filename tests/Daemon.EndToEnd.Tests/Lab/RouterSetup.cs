@@ -1,0 +1,17 @@
+namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
+
+/// <summary>How the router facing the daemon is configured: always passive (the daemon connects), hold time 9 s.</summary>
+/// <param name="RouterAsn">The router's AS (the BGPPeer's peerASN).</param>
+/// <param name="NodeAsn">The daemon's AS (the BGPPeer's myASN); equal to <paramref name="RouterAsn"/> for iBGP.</param>
+/// <param name="GracefulRestart">The router keeps a restarting peer's routes (RFC 4724 receiving speaker) when the peer asks for it.</param>
+internal sealed record RouterSetup(uint RouterAsn, uint NodeAsn, bool GracefulRestart = false)
+{
+    public const uint OurAsn = 4200000001;
+    public const uint TheirAsn = 64512;
+
+    public static RouterSetup Ebgp { get; } = new(TheirAsn, OurAsn);
+
+    public static RouterSetup Ibgp { get; } = new(OurAsn, OurAsn);
+
+    public bool Internal => RouterAsn == NodeAsn;
+}
