@@ -35,7 +35,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output)
         try
         {
             // Three Services: the two without a request take the pool's two lowest addresses.
-            router.AssertHolds(["198.18.0.1/32", "198.18.0.2/32", "198.18.0.100/32"], Bound, "after start");
+            router.AssertHolds(["198.18.0.1/32", "198.18.0.2/32", "198.18.0.100/32"], daemon, Bound, "after start");
             foreach (var prefix in (string[])["198.18.0.1/32", "198.18.0.2/32", "198.18.0.100/32"])
             {
                 var route = router.Route(prefix);

@@ -47,12 +47,18 @@ internal abstract class Router(EndToEndLab lab, RouterSetup setup) : IDisposable
 
     protected string ReadLog() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : $"(no {LogFile})";
 
-    /// <summary>Waits (bounded) until the router holds exactly <paramref name="expected"/> from us.</summary>
-    public void AssertHolds(IEnumerable<string> expected, TimeSpan timeout, string when)
+    /// <summary>
+    /// Waits (bounded) until the router holds exactly <paramref name="expected"/> from us; gives up at
+    /// once, with its output, when <paramref name="daemon"/> has exited.
+    /// </summary>
+    public void AssertHolds(IEnumerable<string> expected, DaemonProcess daemon, TimeSpan timeout, string when)
     {
+        ArgumentNullException.ThrowIfNull(daemon);
         var want = expected.ToHashSet(StringComparer.Ordinal);
-        Assert.True(NetnsLab.WaitUntil(() => Prefixes().SetEquals(want), timeout, pollMilliseconds: 100),
-            $"{when}: {Name} holds [{string.Join(", ", Prefixes().Order(StringComparer.Ordinal))}], expected [{string.Join(", ", want.Order(StringComparer.Ordinal))}]\n{Diagnostics()}");
+        var held = NetnsLab.WaitUntil(() => Prefixes().SetEquals(want) || daemon.HasExited, timeout, pollMilliseconds: 100) && Prefixes().SetEquals(want);
+        Assert.True(held,
+            $"{when}: {Name} holds [{string.Join(", ", Prefixes().Order(StringComparer.Ordinal))}], expected [{string.Join(", ", want.Order(StringComparer.Ordinal))}]"
+            + $"{(daemon.HasExited ? $"; the daemon exited with code {daemon.WaitForExit(TimeSpan.Zero)}" : "")}\n{Diagnostics()}\n{daemon.Output()}");
     }
 
     public void Dispose()
