@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using BgpLb.BgpSpeaker.Tests.Interop;
 
@@ -59,26 +58,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
     public override ReceivedRoute? Route(string prefix)
     {
         var text = Birdc($"show route all {prefix} protocol bgplb");
-        if (!PrefixLine().IsMatch(text))
-        {
-            return null;
-        }
-        var attributes = text.Split('\n').Select(l => AttributeLine().Match(l)).Where(m => m.Success)
-            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim(), StringComparer.Ordinal);
-        string[] Words(string name) => attributes.TryGetValue(name, out var value) ? value.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-        uint? Number(string name) => attributes.TryGetValue(name, out var value) ? uint.Parse(value, CultureInfo.InvariantCulture) : null;
-        // "(65000,100) (65535,65281)" and "(4200000001, 1, 2)": one community per parenthesis.
-        string[] Communities(string name) => attributes.TryGetValue(name, out var value)
-            ? Parenthesised().Matches(value).Select(m => m.Groups[1].Value.Replace(" ", "", StringComparison.Ordinal).Replace(',', ':')).ToArray()
-            : [];
-        return new ReceivedRoute(
-            attributes.GetValueOrDefault("origin", "(none)"),
-            Words("as_path").Select(a => uint.Parse(a, CultureInfo.InvariantCulture)).ToArray(),
-            Words("next_hop"),
-            Number("med"),
-            Number("local_pref"),
-            Communities("community"),
-            Communities("large_community"));
+        return PrefixLine().IsMatch(text) ? ReceivedRoute.FromBird(text) : null;
     }
 
     public override bool Established() => Birdc("show protocols bgplb").Contains("Established", StringComparison.Ordinal);
@@ -92,12 +72,6 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
 
     [GeneratedRegex(@"^(\S+/\d+)\s+unicast", RegexOptions.Multiline)]
     private static partial Regex PrefixLine();
-
-    [GeneratedRegex(@"^\s+BGP\.(\w+)(?: \[[^\]]*\])?:(.*)$")]
-    private static partial Regex AttributeLine();
-
-    [GeneratedRegex(@"\(([^)]*)\)")]
-    private static partial Regex Parenthesised();
 
     [GeneratedRegex(@"Message:\s+""?(.*?)""?\s*$", RegexOptions.Multiline)]
     private static partial Regex MessageLine();
