@@ -61,8 +61,9 @@ public sealed class ReloadTests(ITestOutputHelper output)
             // A bad address on api, and a new Service dns in the same edit: nothing of it may apply.
             lab.WriteConfig(Config(new("web"), new("api", "198.18.0.300"), new("dns")).ToString());
             daemon.AssertEvent("ConfigRejected", Bound);
-            Assert.Contains(daemon.Stdout.Concat(daemon.Stderr),
-                line => line.Contains("spec.loadBalancerIP", StringComparison.Ordinal) && line.Contains("198.18.0.300", StringComparison.Ordinal));
+            // The error names the file, the object and the field.
+            Assert.Contains(daemon.Messages(), line => line.Contains(Path.GetFileName(lab.ConfigPath), StringComparison.Ordinal)
+                && line.Contains("Service default/api: spec.loadBalancerIP: \"198.18.0.300\" is not an IP address", StringComparison.Ordinal));
             // The last good config keeps running: for a while after the rejection the router holds exactly what it held.
             var unchanged = !NetnsLab.WaitUntil(() => !router.Prefixes().SetEquals(before) || daemon.HasExited, TimeSpan.FromSeconds(5), pollMilliseconds: 100);
             Assert.True(unchanged, $"after the rejected edit {router.Name} holds [{string.Join(", ", router.Prefixes())}] (daemon exited: {daemon.HasExited})\n{daemon.Output()}");

@@ -86,12 +86,17 @@ internal sealed class DaemonProcess : IDisposable
     /// <summary>The <c>event</c> of every JSON log line so far, in order (lines that are not JSON objects are left out).</summary>
     public IReadOnlyList<string> Events() => Stdout.Select(EventOf).OfType<string>().ToList();
 
-    private static string? EventOf(string line)
+    /// <summary>The <c>message</c> of every JSON log line, and every other line of stdout and stderr as it is.</summary>
+    public IReadOnlyList<string> Messages() => Stdout.Select(l => FieldOf(l, "message") ?? l).Concat(Stderr).ToList();
+
+    private static string? EventOf(string line) => FieldOf(line, "event");
+
+    private static string? FieldOf(string line, string name)
     {
         try
         {
             using var json = JsonDocument.Parse(line);
-            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("event", out var e) ? e.GetString() : null;
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty(name, out var e) ? e.GetString() : null;
         }
         catch (JsonException)
         {
