@@ -121,8 +121,11 @@ if [ "${count:-0}" -lt "$vip_count" ]; then
   fail "the daemon exited (code $rc) before BIRD held the $vip_count VIPs (${count:-0})"
 fi
 
-say "the daemon's log so far"
+say "the daemon's log so far ($tmp/bgplb.log)"
 cat "$tmp/bgplb.log"
+
+say "Service -> VIP, as the daemon allocated them"
+sed -n 's/.*\[Allocation\] Service \([^:]*\): assigned \(.*\) from pool \(.*\)$/  \1 -> \2 (pool \3)/p' "$tmp/bgplb.log"
 
 say "BIRD received the $vip_count VIPs: birdc show route all protocol bgplb"
 birdc show route all protocol bgplb
@@ -146,7 +149,7 @@ for _ in $(seq 1 20); do
   birdc show protocols all bgplb | grep -q 'Administrative shutdown' && break
   sleep 0.25
 done
-birdc show protocols all bgplb
+birdc show protocols all bgplb | grep -E '^Name|^bgplb|Message:|Last error:'
 [ "$rc" -eq 0 ] || fail "the daemon exited with code $rc after SIGTERM, expected 0"
 
 say "done: namespaces, BIRD and $tmp are removed on exit"
