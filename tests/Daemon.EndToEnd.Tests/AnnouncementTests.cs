@@ -62,4 +62,39 @@ public sealed class AnnouncementTests(ITestOutputHelper output)
             output.WriteLine(daemon.Output());
         }
     }
+
+    /// <summary>
+    /// IPv6 VIPs travel over an IPv6 session (a second BGPPeer, the router's IPv6 address): over the
+    /// IPv4 session the daemon knows no IPv6 next hop of its own, and says so in its log.
+    /// </summary>
+    [Theory]
+    [InlineData("bird")]
+    [InlineData("frr")]
+    public void A_dual_stack_services_ipv6_vip_reaches_the_router_over_the_ipv6_session_with_our_ipv6_next_hop(string kind)
+    {
+        using var lab = new EndToEndLab($"dual-{kind}");
+        var setup = RouterSetup.Ebgp with { Ipv6Session = true };
+        using var router = Routers.Create(kind, lab, setup);
+        router.Start();
+        lab.WriteConfig(new DaemonConfig { Router = setup, Communities = ["65000:100"], Services = [new("web", DualStack: true)] }.ToString());
+        using var daemon = lab.StartDaemon();
+        try
+        {
+            router.AssertHolds(["198.18.0.1/32", "2001:db8:ffff::1/128"], daemon, Bound, "after start");
+            var route = router.Route("2001:db8:ffff::1/128");
+            output.WriteLine($"{router.Name} 2001:db8:ffff::1/128: {route}");
+            Assert.True(route is not null, $"{router.Name} lost 2001:db8:ffff::1/128\n{router.Diagnostics()}");
+            // RFC 2545 §3: our global IPv6 address on the shared link first (a link-local one may follow).
+            Assert.Equal(EndToEndLab.NodeAddressV6, route.NextHops[0]);
+            Assert.Equal([RouterSetup.OurAsn], route.AsPath);
+            Assert.Equal(["65000:100"], route.Communities);
+            var v4 = router.Route("198.18.0.1/32");
+            Assert.True(v4 is not null, $"{router.Name} lost 198.18.0.1/32\n{router.Diagnostics()}");
+            Assert.Equal([EndToEndLab.NodeAddress], v4.NextHops);
+        }
+        finally
+        {
+            output.WriteLine(daemon.Output());
+        }
+    }
 }

@@ -19,6 +19,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
 
     private string Socket => Path.Combine(Lab.Dir, "bird.ctl");
 
+    // One protocol per session: "bgplb" with the node's IPv4 address, "bgplb6" with its IPv6 address.
     // iBGP: "direct" (BIRD treats iBGP as multihop with recursive next hops otherwise, and the lab
     // has no IGP). eBGP: "enforce first as" rejects a path that does not start with our AS.
     // "graceful restart on": BIRD keeps a restarting peer's routes, stale, for its restart time
@@ -29,9 +30,13 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
         log "{{LogFile}}" all;
         debug protocols { states, events };
         protocol device { }
-        protocol bgp bgplb {
-          local {{EndToEndLab.RouterAddress}} as {{Setup.RouterAsn}};
-          neighbor {{EndToEndLab.NodeAddress}} as {{Setup.NodeAsn}};
+        {{string.Concat(Setup.Sessions.Select((s, i) => Protocol(i == 0 ? "bgplb" : "bgplb6", s.Node, s.Router)))}}
+        """;
+
+    private string Protocol(string name, string node, string router) => $$"""
+        protocol bgp {{name}} {
+          local {{router}} as {{Setup.RouterAsn}};
+          neighbor {{node}} as {{Setup.NodeAsn}};
           passive on;
           hold time 9;
           {{(Setup.Internal ? "direct;" : "enforce first as on;")}}
@@ -40,6 +45,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
           ipv4 { import all; export none; };
           ipv6 { import all; export none; };
         }
+
         """;
 
     protected override void Launch()
@@ -51,13 +57,14 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
 
     public string Birdc(string command) => NetnsLab.Run($"birdc -s {Socket} {command}").Output;
 
+    // Every route in BIRD's tables is one of ours: no other protocol of this BIRD makes routes.
     public override IReadOnlySet<string> Prefixes() =>
-        PrefixLine().Matches(Birdc("show route table master4 protocol bgplb") + Birdc("show route table master6 protocol bgplb"))
+        PrefixLine().Matches(Birdc("show route table master4") + Birdc("show route table master6"))
             .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
 
     public override ReceivedRoute? Route(string prefix)
     {
-        var text = Birdc($"show route all {prefix} protocol bgplb");
+        var text = Birdc($"show route all {prefix}");
         return PrefixLine().IsMatch(text) ? ReceivedRoute.FromBird(text) : null;
     }
 

@@ -4,8 +4,8 @@ using System.Text;
 namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
 
 /// <summary>
-/// The YAML a test gives the daemon: one pool (198.18.0.1-254 and 2001:db8:ffff::1-ff), one BGPPeer
-/// (the lab's router), one BGPAdvertisement of the pool, and the Services named. Each Service asks
+/// The YAML a test gives the daemon: one pool (198.18.0.1-254 and 2001:db8:ffff::1-ff), a BGPPeer
+/// per session of the lab's router, one BGPAdvertisement of the pool, and the Services named. Each Service asks
 /// for a single-stack IPv4 VIP unless it requests an address.
 /// </summary>
 internal sealed record DaemonConfig
@@ -38,17 +38,27 @@ internal sealed record DaemonConfig
               addresses:
                 - {PoolV4}
                 - {PoolV6}
-            ---
-            apiVersion: bgplb.io/v1beta1
-            kind: BGPPeer
-            metadata:
-              name: router
-            spec:
-              myASN: {Router.NodeAsn}
-              peerASN: {Router.RouterAsn}
-              peerAddress: {EndToEndLab.RouterAddress}
-              holdTime: 9s
-              enableGracefulRestart: {(GracefulRestart ? "true" : "false")}
+
+            """);
+        // A BGPPeer per session the router offers: "router" (IPv4) and, with an IPv6 session, "router6".
+        foreach (var (index, (_, router)) in Router.Sessions.Index())
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"""
+                ---
+                apiVersion: bgplb.io/v1beta1
+                kind: BGPPeer
+                metadata:
+                  name: router{(index == 0 ? "" : "6")}
+                spec:
+                  myASN: {Router.NodeAsn}
+                  peerASN: {Router.RouterAsn}
+                  peerAddress: {router}
+                  holdTime: 9s
+                  enableGracefulRestart: {(GracefulRestart ? "true" : "false")}
+
+                """);
+        }
+        yaml.Append(CultureInfo.InvariantCulture, $"""
             ---
             apiVersion: bgplb.io/v1beta1
             kind: BGPAdvertisement

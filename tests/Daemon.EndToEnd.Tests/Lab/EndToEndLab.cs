@@ -24,6 +24,8 @@ internal sealed class EndToEndLab : IDisposable
 
     public const string RouterAddress = NetnsLab.PeerV4;
     public const string NodeAddress = NetnsLab.HostV4;
+    public const string RouterAddressV6 = NetnsLab.PeerV6;
+    public const string NodeAddressV6 = NetnsLab.HostV6;
 
     /// <summary>The router's namespace.</summary>
     public string RouterNamespace => _net.Namespace;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using BgpLb.BgpSpeaker.Tests.Interop;
 
@@ -19,14 +20,39 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
     private static string Neighbor => EndToEndLab.NodeAddress;
 
     // FRR's graceful-restart default is "helper" (the RFC 4724 receiving speaker); "bgp graceful-restart"
-    // is not needed for FRR to keep a restarting peer's routes.
-    private string Config() => RouterConfigText.Bgpd(LogFile, Setup.RouterAsn, Neighbor,
-    [
-        $"remote-as {(Setup.Internal ? "internal" : Setup.NodeAsn.ToString(CultureInfo.InvariantCulture))}",
-        $"update-source {EndToEndLab.RouterAddress}",
-        "timers 3 9",
-        "passive",
-    ]);
+    // is not needed for FRR to keep a restarting peer's routes. A neighbour per session, each active
+    // for both families (the daemon decides what travels where).
+    private string Config()
+    {
+        var remoteAs = Setup.Internal ? "internal" : Setup.NodeAsn.ToString(CultureInfo.InvariantCulture);
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
+            frr defaults traditional
+            hostname bgplb-frr
+            log file {LogFile} debugging
+            debug bgp neighbor-events
+            !
+            router bgp {Setup.RouterAsn}
+             bgp router-id {EndToEndLab.RouterAddress}
+             no bgp ebgp-requires-policy
+             no bgp default ipv4-unicast
+
+            """);
+        foreach (var (node, router) in Setup.Sessions)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" neighbor {node} remote-as {remoteAs}\n neighbor {node} update-source {router}\n")
+                .Append(CultureInfo.InvariantCulture, $" neighbor {node} timers 3 9\n neighbor {node} passive\n");
+        }
+        foreach (var family in (string[])["ipv4", "ipv6"])
+        {
+            text.Append(CultureInfo.InvariantCulture, $" address-family {family} unicast\n");
+            foreach (var (node, _) in Setup.Sessions)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  neighbor {node} activate\n");
+            }
+            text.Append(" exit-address-family\n");
+        }
+        return text.Append("exit\n").ToString();
+    }
 
     /// <summary>
     /// zebra first: FRR marks a path valid once zebra's next-hop tracking resolves its next hop, and
@@ -41,7 +67,7 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
         // lab address only. zebra keeps writing to the stdout it was started with: a file, not a pipe.
         var dir = Lab.Dir;
         Lab.Router($"{Zebra} -d -u root -g frrvty -f {dir}/zebra.conf -i {dir}/zebra.pid --vty_socket {dir} -P 0 -z {dir}/zserv.api >{dir}/zebra.out 2>&1 </dev/null");
-        Lab.Router($"{Bgpd} -d -S -f {dir}/bgpd.conf -i {dir}/bgpd.pid --vty_socket {dir} -P 0 -l {EndToEndLab.RouterAddress} -z {dir}/zserv.api");
+        Lab.Router($"{Bgpd} -d -S -f {dir}/bgpd.conf -i {dir}/bgpd.pid --vty_socket {dir} -P 0 {string.Concat(Setup.Sessions.Select(s => $"-l {s.Router} "))}-z {dir}/zserv.api");
         Assert.True(NetnsLab.WaitUntil(() => Vtysh("show zebra client summary", "zebra").Contains("bgp", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
             $"bgpd is not zebra's client: {Vtysh("show zebra client summary", "zebra")}\n{Diagnostics()}");
     }
@@ -81,7 +107,9 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
             && paths.EnumerateArray().All(p => p.GetProperty("valid").GetBoolean()), TimeSpan.FromSeconds(10));
         var path = Assert.Single(paths.EnumerateArray());
         Assert.True(path.GetProperty("valid").GetBoolean(), $"FRR holds {prefix} as invalid: {path}");
-        Assert.Equal(Neighbor, path.GetProperty("peer").GetProperty("peerId").GetString());
+        // The session of the prefix's family when there is one per family.
+        var from = prefix.Contains(':', StringComparison.Ordinal) ? Setup.Sessions[^1].Node : Neighbor;
+        Assert.Equal(from, path.GetProperty("peer").GetProperty("peerId").GetString());
         return ReceivedRoute.FromFrr(path);
     }
 
