@@ -36,10 +36,10 @@ internal abstract class Router(EndToEndLab lab, RouterSetup setup) : IDisposable
     /// <summary>Our route to <paramref name="prefix"/> as the router holds it, or null.</summary>
     public abstract ReceivedRoute? Route(string prefix);
 
-    /// <summary>Whether the router's session with the daemon is Established.</summary>
+    /// <summary>Whether the router's IPv4 session with the daemon is Established.</summary>
     public abstract bool Established();
 
-    /// <summary>The shutdown communication (RFC 9003) the router last received from the daemon, or null.</summary>
+    /// <summary>The shutdown communication (RFC 9003) the router last received from the daemon on the IPv4 session, or null.</summary>
     public abstract string? ShutdownCommunication();
 
     /// <summary>The router's view of the session and its log, for failure messages.</summary>
