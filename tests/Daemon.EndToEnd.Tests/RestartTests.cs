@@ -53,13 +53,7 @@ public sealed class RestartTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(first.Output());
-            first.Dispose();
-            if (restarted is not null)
-            {
-                output.WriteLine(restarted.Output());
-                restarted.Dispose();
-            }
+            WriteAndDispose(first, restarted);
         }
     }
 
@@ -99,13 +93,7 @@ public sealed class RestartTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(first.Output());
-            first.Dispose();
-            if (restarted is not null)
-            {
-                output.WriteLine(restarted.Output());
-                restarted.Dispose();
-            }
+            WriteAndDispose(first, restarted);
         }
     }
 
@@ -115,5 +103,15 @@ public sealed class RestartTests(ITestOutputHelper output)
         Assert.True(NetnsLab.WaitUntil(() => router.Established() || restarted.HasExited, Bound) && router.Established(),
             $"the restarted daemon is not Established with {router.Name}\n{router.Diagnostics()}\n{restarted.Output()}");
         Thread.Sleep(TimeSpan.FromSeconds(3));
+    }
+
+    /// <summary>Each daemon's output into the test's output, then the process ended.</summary>
+    private void WriteAndDispose(params DaemonProcess?[] daemons)
+    {
+        foreach (var daemon in daemons.OfType<DaemonProcess>())
+        {
+            output.WriteLine(daemon.Output());
+            daemon.Dispose();
+        }
     }
 }
