@@ -37,6 +37,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private readonly List<(Socket Socket, Task Loop)> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, IReadOnlyCollection<Route>> _peerRoutes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private IReadOnlyCollection<Route> _routes = [];
 
     public BgpSpeaker(TimeProvider time, Func<Random>? random = null, ILoggerFactory? loggers = null)
@@ -60,8 +61,10 @@ public sealed class BgpSpeaker : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(endpoint);
         Peer? old;
         Peer created;
+        bool held;
         lock (_lock)
         {
+            held = _held.Contains(name);
             if (_peers.TryGetValue(name, out old) && old.Options == options && old.Endpoint == endpoint && old.Passive == passive)
             {
                 return;
@@ -76,7 +79,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
         created.Session.StateChanged += (_, transition) => PeerStateChanged?.Invoke(name, transition);
         created.Session.SetRoutes(RoutesFor(name));
-        created.Session.Start(passive);
+        created.Session.Start(passive, held);
         foreach (var (listener, _) in ListenersSnapshot())
         {
             if (old is not null)
@@ -87,6 +90,41 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes a peer's session down with Cease / <paramref name="subcode"/> and keeps it down, through
+    /// configuration changes, until <see cref="ReleasePeer"/>: RFC 5882 §4.3, a BFD session that went
+    /// Down takes BGP (and our routes at the peer) with it, and BGP waits for BFD to come back Up.
+    /// Holding a peer that is not configured yet holds it from its start.
+    /// </summary>
+    public async Task HoldPeerAsync(string name, CeaseSubcode subcode, CancellationToken cancellationToken)
+    {
+        Peer? peer;
+        lock (_lock)
+        {
+            _held.Add(name);
+            _peers.TryGetValue(name, out peer);
+        }
+        if (peer is not null)
+        {
+            await peer.Session.StopAsync(subcode, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lets a held peer's session start again (BFD is Up).</summary>
+    public void ReleasePeer(string name)
+    {
+        Peer? peer;
+        lock (_lock)
+        {
+            if (!_held.Remove(name))
+            {
+                return;
+            }
+            _peers.TryGetValue(name, out peer);
+        }
+        peer?.Session.Resume();
+    }
+
     /// <summary>Removes a peer after an administrative shutdown carrying <paramref name="communication"/> (RFC 9003).</summary>
     public async Task RemovePeerAsync(string name, string? communication, CancellationToken cancellationToken)
     {
@@ -95,6 +133,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
         {
             _peers.Remove(name, out peer);
             _peerRoutes.Remove(name);
+            _held.Remove(name);
         }
         if (peer is null)
         {

@@ -119,16 +119,29 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// Starts the session loop: connects (RFC 4271 event 3, AutomaticStart) or, when
     /// <paramref name="passive"/>, waits for the peer's connection (event 5) handed over by <see cref="Accept"/>.
     /// </summary>
-    public void Start(bool passive = false)
+    public void Start(bool passive = false) => Start(passive, held: false);
+
+    /// <summary>
+    /// Starts the session loop; when <paramref name="held"/>, the session stays Idle (no connection,
+    /// inbound ones refused) until <see cref="Resume"/>: a peer whose BFD session is down (RFC 5882 §4.3).
+    /// </summary>
+    public void Start(bool passive, bool held)
     {
         if (_loop is not null)
         {
             throw new InvalidOperationException("The session is already running.");
         }
         _passive = passive;
-        _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
+        _stopped = held;
+        if (!held)
+        {
+            _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
+        }
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Starts a stopped (or held) session again, as an automatic start (RFC 4271 event 3 or 5). Nothing if it runs.</summary>
+    public void Resume() => _inputs.Writer.TryWrite(ResumeCommand.Instance);
 
     /// <summary>
     /// Hands over a connection the peer opened to us (RFC 4271 event 17). While the session waits
@@ -274,6 +287,13 @@ public sealed partial class PeerSession : IAsyncDisposable
                 break;
             case ReadReceived read:
                 read.Done.TrySetResult(_received.Snapshot());
+                break;
+            case ResumeCommand:
+                if (_stopped)
+                {
+                    _stopped = false;
+                    Apply(_main, new StartRequested(Automatic: true, Passive: _passive));
+                }
                 break;
             case StopCommand stop:
                 _stopped = true;
@@ -553,4 +573,9 @@ public sealed partial class PeerSession : IAsyncDisposable
     private void PublishReceived() => _receivedCount = new ReceivedCount(_received.Count, _received.NotStored);
 
     private sealed record StopCommand(CeaseSubcode Subcode, string? Communication, TaskCompletionSource Done);
+
+    private sealed record ResumeCommand
+    {
+        public static readonly ResumeCommand Instance = new();
+    }
 }

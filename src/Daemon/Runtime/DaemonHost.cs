@@ -46,7 +46,8 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly IpAllocator _allocator = new();
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
-    private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly BfdCoupling _bfd;
+    private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
     private bool _restarted;
@@ -61,6 +62,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _log = loggers.CreateLogger("BgpLb.Daemon");
         _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
         _state = new StateFile(options.StatePath);
+        _bfd = new BfdCoupling(_speaker, loggers, _log);
     }
 
     /// <summary>The running configuration (the last good one).</summary>
@@ -70,8 +72,13 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public BgpSpeaker.BgpSpeaker Speaker => _speaker;
 
-    /// <summary>Asks the control loop to reload the configuration (SIGHUP, a file change).</summary>
-    public void RequestReload(string reason) => _reloads.Writer.TryWrite(reason);
+    /// <summary>
+    /// Asks the control loop to reload the configuration. <paramref name="immediate"/>: the operator
+    /// says the files are complete (SIGHUP), so no quiet time is waited for; a file change waits
+    /// <see cref="RunOptions.ReloadDebounce"/>, since a file being written may parse as a valid but
+    /// truncated config that would withdraw what its missing part announced.
+    /// </summary>
+    public void RequestReload(string reason, bool immediate) => _reloads.Writer.TryWrite((reason, immediate));
 
     /// <summary>
     /// Applies <paramref name="initial"/> (already validated by the caller), then reloads on request
@@ -97,11 +104,12 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                await Task.Delay(_options.ReloadDebounce, _time, stop).ConfigureAwait(false);
                 var reasons = new List<string>();
-                while (_reloads.Reader.TryRead(out var reason))
+                var immediate = Drain(reasons);
+                if (!immediate)
                 {
-                    reasons.Add(reason);
+                    await Task.Delay(_options.ReloadDebounce, _time, stop).ConfigureAwait(false);
+                    Drain(reasons);
                 }
                 await ReloadAsync(string.Join(", ", reasons.Distinct()), stop).ConfigureAwait(false);
             }
@@ -111,6 +119,18 @@ public sealed class DaemonHost : IAsyncDisposable
             // SIGTERM / SIGINT: fall through to the orderly stop.
         }
         await StopPeersAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Takes every pending request; true if one of them wants no quiet time.</summary>
+    private bool Drain(List<string> reasons)
+    {
+        var immediate = false;
+        while (_reloads.Reader.TryRead(out var request))
+        {
+            reasons.Add(request.Reason);
+            immediate |= request.Immediate;
+        }
+        return immediate;
     }
 
     private async Task ReloadAsync(string trigger, CancellationToken stop)
@@ -204,6 +224,7 @@ public sealed class DaemonHost : IAsyncDisposable
         var plan = Planner.Planner.Build(snapshot, assignments, node);
         LogNotices(plan);
         await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
+        await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
         if (!plan.Layer2.IsEmpty)
         {
             Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
@@ -247,6 +268,22 @@ public sealed class DaemonHost : IAsyncDisposable
         }
     }
 
+    private async Task ApplyBfdAsync(ConfigSnapshot snapshot, Plan plan, CancellationToken stop)
+    {
+        var profiles = snapshot.BfdProfiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        // The model refuses a bfdProfile that names no BFDProfile, so the lookup cannot miss.
+        var wanted = plan.Peers.Where(p => p.Peer.BfdProfile is not null)
+            .Select(p => (p.Key, p.Peer, profiles[p.Peer.BfdProfile!])).ToList();
+        try
+        {
+            await _bfd.ApplyAsync(wanted, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BfdSession.BfdConfigurationException or System.Net.Sockets.SocketException)
+        {
+            Log.NotServed(_log, $"BFD could not be set up, the BGP sessions run on their hold timers: {e.Message}");
+        }
+    }
+
     /// <summary>Says what the plan asks that this peer's session cannot carry, rather than letting the speaker drop it silently.</summary>
     private void WarnUnserved(PeerPlan plan, PeerEndpoint endpoint)
     {
@@ -257,10 +294,6 @@ public sealed class DaemonHost : IAsyncDisposable
             Log.NotServed(_log, v4Session
                 ? $"BGP peer {plan.Key}: {other} IPv6 route(s) not announced: the session runs over IPv4 and no IPv6 next hop is known; add a BGPPeer with the router's IPv6 address"
                 : $"BGP peer {plan.Key}: {other} IPv4 route(s) not announced: the session runs over IPv6 and no IPv4 next hop is known; add a BGPPeer with the router's IPv4 address");
-        }
-        if (plan.Peer.BfdProfile is { } profile)
-        {
-            Log.NotServed(_log, $"BGP peer {plan.Key}: bfdProfile {profile} is not run by `bgplb run` yet (the BFD library is not wired into the daemon): failures are detected by the BGP hold timer ({plan.Peer.HoldTime.TotalSeconds:0} s)");
         }
     }
 
@@ -339,7 +372,7 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             if (Relevant(e.FullPath) || (e is RenamedEventArgs r && Relevant(r.OldFullPath)))
             {
-                RequestReload("file changed: " + Path.GetFileName(e.FullPath));
+                RequestReload("file changed: " + Path.GetFileName(e.FullPath), immediate: false);
             }
         }
         watcher.Changed += OnChange;
@@ -367,5 +400,9 @@ public sealed class DaemonHost : IAsyncDisposable
         Log.Stopped(_log);
     }
 
-    public async ValueTask DisposeAsync() => await _speaker.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _speaker.DisposeAsync().ConfigureAwait(false);
+        await _bfd.DisposeAsync().ConfigureAwait(false);
+    }
 }
