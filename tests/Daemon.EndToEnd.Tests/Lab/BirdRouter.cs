@@ -30,6 +30,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
         log "{{LogFile}}" all;
         debug protocols { states, events };
         protocol device { }
+        {{(Setup.Bfd ? "protocol bfd { }" : "")}}
         {{string.Concat(Setup.Sessions.Select((s, i) => Protocol(i == 0 ? "bgplb" : "bgplb6", s.Node, s.Router)))}}
         """;
 
@@ -42,6 +43,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
           {{(Setup.Internal ? "direct;" : "enforce first as on;")}}
           graceful restart {{(Setup.GracefulRestart ? "on" : "aware")}};
           error wait time 1, 5;
+          {{(Setup.Bfd ? "bfd on;" : "")}}
           ipv4 { import all; export none; };
           ipv6 { import all; export none; };
         }
@@ -75,10 +77,17 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
 
     public string ProtocolsAll() => Birdc("show protocols all bgplb");
 
+    /// <summary>The state BIRD's BFD shows for its session with the node's IPv4 address ("Up", "Down", ...), or null.</summary>
+    public string? BfdState() => BfdLine().Match(Birdc("show bfd sessions")) is { Success: true } m ? m.Groups[1].Value : null;
+
     public override string Diagnostics() => $"{ProtocolsAll()}\n--- bird.log ---\n{ReadLog()}";
 
     [GeneratedRegex(@"^(\S+/\d+)\s+unicast", RegexOptions.Multiline)]
     private static partial Regex PrefixLine();
+
+    // The node's IPv4 address (EndToEndLab.NodeAddress), then the interface, then the state.
+    [GeneratedRegex(@"^203\.0\.113\.2\s+\S+\s+(\w+)", RegexOptions.Multiline)]
+    private static partial Regex BfdLine();
 
     [GeneratedRegex(@"Message:\s+""?(.*?)""?\s*$", RegexOptions.Multiline)]
     private static partial Regex MessageLine();

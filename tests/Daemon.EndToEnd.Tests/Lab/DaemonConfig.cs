@@ -18,6 +18,9 @@ internal sealed record DaemonConfig
     /// <summary>BGPPeer <c>enableGracefulRestart</c>.</summary>
     public bool GracefulRestart { get; init; }
 
+    /// <summary>A BFDProfile "fast" (300 ms both ways, multiplier 3) named by every BGPPeer's <c>bfdProfile</c>.</summary>
+    public bool Bfd { get; init; }
+
     /// <summary>BGPAdvertisement <c>communities</c>.</summary>
     public IReadOnlyList<string> Communities { get; init; } = [];
 
@@ -55,6 +58,25 @@ internal sealed record DaemonConfig
                   peerAddress: {router}
                   holdTime: 9s
                   enableGracefulRestart: {(GracefulRestart ? "true" : "false")}
+
+                """);
+            if (Bfd)
+            {
+                yaml.Append("  bfdProfile: fast\n");
+            }
+        }
+        if (Bfd)
+        {
+            yaml.Append("""
+                ---
+                apiVersion: bgplb.io/v1beta1
+                kind: BFDProfile
+                metadata:
+                  name: fast
+                spec:
+                  receiveInterval: 300
+                  transmitInterval: 300
+                  detectMultiplier: 3
 
                 """);
         }
