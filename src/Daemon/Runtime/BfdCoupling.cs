@@ -16,7 +16,7 @@ namespace BgpLb.Daemon.Runtime;
 /// it down until BFD is Up again (§4.3), straight from the BFD event, not through the control loop,
 /// which may be busy with a reload.
 /// </summary>
-internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory loggers, ILogger log) : IAsyncDisposable
+internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory loggers, ILogger log, Func<AddressFamily, Socket>? udpSockets) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, BfdPeer> _byKey = new(StringComparer.Ordinal);
@@ -90,7 +90,7 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
     {
         if (_sessions is null)
         {
-            _sessions = new BfdSessions(new BfdSessionsOptions { Loggers = loggers });
+            _sessions = new BfdSessions(new BfdSessionsOptions { Loggers = loggers, SocketFactory = udpSockets });
             _sessions.StateChanged += OnStateChanged;
         }
         return _sessions;
@@ -107,7 +107,13 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
         {
             return;
         }
-        if (change.From == BfdState.Up && change.To is BfdState.Down or BfdState.AdminDown)
+        if (change.From == BfdState.Up && change.To == BfdState.Down && change.RemoteDiagnostic == BfdDiagnostic.AdministrativelyDown)
+        {
+            // RFC 5882 §4.1: a peer that takes its BFD session AdminDown on purpose (deconfigured,
+            // maintenance) says nothing about the path; BGP stays as it is.
+            Log.BfdAdminDown(log, key);
+        }
+        else if (change.From == BfdState.Up && change.To is BfdState.Down or BfdState.AdminDown)
         {
             Log.BfdDown(log, key, change.From, change.Diagnostic);
             // Fire and forget is right here: the stop is queued to the session's own loop at once;
@@ -125,14 +131,14 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
     /// The address BFD packets leave from: the peer's sourceAddress, else the address the kernel
     /// would pick towards the peer (a connected UDP socket; nothing is sent).
     /// </summary>
-    private static IPAddress LocalAddressFor(BgpPeerConfig peer)
+    private IPAddress LocalAddressFor(BgpPeerConfig peer)
     {
         if (peer.SourceAddress is { } source)
         {
             return source.ToIPAddress();
         }
         var remote = peer.PeerAddress.ToIPAddress();
-        using var probe = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        using var probe = udpSockets?.Invoke(remote.AddressFamily) ?? new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         probe.Connect(new IPEndPoint(remote, 3784));
         return ((IPEndPoint)probe.LocalEndPoint!).Address;
     }

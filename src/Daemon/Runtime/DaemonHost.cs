@@ -25,6 +25,9 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
 
     /// <summary>Creates the BGP sockets (tests open them in a network namespace of their own); null: ordinary sockets.</summary>
     internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? SocketFactory { get; init; }
+
+    /// <summary>Creates BFD's UDP sockets (and the probe that finds BFD's local address); null: ordinary sockets.</summary>
+    internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? UdpSocketFactory { get; init; }
 }
 
 /// <summary>
@@ -62,7 +65,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _log = loggers.CreateLogger("BgpLb.Daemon");
         _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
         _state = new StateFile(options.StatePath);
-        _bfd = new BfdCoupling(_speaker, loggers, _log);
+        _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
     }
 
     /// <summary>The running configuration (the last good one).</summary>

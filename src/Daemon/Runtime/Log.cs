@@ -59,6 +59,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5022, Level = LogLevel.Information, Message = "BFD session for BGP peer {Peer}: {Session} removed")]
     public static partial void BfdRemoved(ILogger logger, string peer, BgpLb.BfdSession.BfdPeer session);
 
+    [LoggerMessage(EventId = 5023, Level = LogLevel.Information, Message = "BFD to BGP peer {Peer}: the peer took its session AdminDown; not a path failure (RFC 5882 4.1), the BGP session stays")]
+    public static partial void BfdAdminDown(ILogger logger, string peer);
+
     [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "stopped")]
     public static partial void Stopped(ILogger logger);
 
