@@ -50,14 +50,15 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
     private readonly BfdCoupling _bfd;
-    private readonly ConfigCache _configCache = new();
+    private readonly ConfigCache _configCache;
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
     private bool _restarted;
     private bool _firstApply = true;
 
-    public DaemonHost(RunOptions options, ILoggerFactory loggers, TimeProvider time)
+    /// <param name="configCache">The cache the first load used, so that the first reload takes over its unchanged files too.</param>
+    public DaemonHost(RunOptions options, ILoggerFactory loggers, TimeProvider time, ConfigCache? configCache = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -66,6 +67,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _log = loggers.CreateLogger("BgpLb.Daemon");
         _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
         _state = new StateFile(options.StatePath);
+        _configCache = configCache ?? new ConfigCache();
         _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
     }
 
