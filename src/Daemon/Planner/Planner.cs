@@ -35,6 +35,10 @@ public static class Planner
         }
         var l2Vips = new Dictionary<string, List<IpAddress>>(StringComparer.Ordinal);
         var notices = ImmutableArray.CreateBuilder<ServiceNotice>();
+        // One reason per pool, not per Service: withdrawing every advertisement leaves 100,000 Services
+        // announced nowhere, all for the same few reasons.
+        var nowhere = new Dictionary<(string Pool, bool HadBgp), string>();
+        var localReason = $"externalTrafficPolicy is Local and node {node.Name} has no ready endpoint";
 
         foreach (var assignment in assignments)
         {
@@ -44,7 +48,7 @@ public static class Planner
                 && service.ExternalTrafficPolicy == ExternalTrafficPolicy.Local
                 && !localReady.Contains(assignment.Service))
             {
-                notices.Add(new ServiceNotice(assignment.Service, $"externalTrafficPolicy is Local and node {node.Name} has no ready endpoint"));
+                notices.Add(new ServiceNotice(assignment.Service, localReason));
                 continue;
             }
             var announced = false;
@@ -74,7 +78,12 @@ public static class Planner
             }
             if (!announced)
             {
-                notices.Add(new ServiceNotice(assignment.Service, WhyNowhere(snapshot, node, assignment.Pool, bgpAds.Length > 0)));
+                var why = (assignment.Pool, bgpAds.Length > 0);
+                if (!nowhere.TryGetValue(why, out var reason))
+                {
+                    nowhere[why] = reason = WhyNowhere(snapshot, node, why.Pool, why.Item2);
+                }
+                notices.Add(new ServiceNotice(assignment.Service, reason));
             }
         }
 

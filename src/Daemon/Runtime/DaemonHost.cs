@@ -113,11 +113,9 @@ public sealed class DaemonHost : IAsyncDisposable
             while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
                 var reasons = new List<string>();
-                var immediate = Drain(reasons);
-                if (!immediate)
+                if (!Drain(reasons))
                 {
-                    await Task.Delay(_options.ReloadDebounce, _time, stop).ConfigureAwait(false);
-                    Drain(reasons);
+                    await QuietTimeAsync(reasons, stop).ConfigureAwait(false);
                 }
                 await ReloadAsync(string.Join(", ", reasons.Distinct()), stop).ConfigureAwait(false);
             }
@@ -127,6 +125,33 @@ public sealed class DaemonHost : IAsyncDisposable
             // SIGTERM / SIGINT: fall through to the orderly stop.
         }
         await StopPeersAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits out the quiet time of a file change, taking the requests that come meanwhile; a SIGHUP among them ends the wait at once.</summary>
+    private async Task QuietTimeAsync(List<string> reasons, CancellationToken stop)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_options.ReloadDebounce.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+            using var quiet = new CancellationTokenSource(remaining, _time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(quiet.Token, stop);
+            try
+            {
+                if (!await _reloads.Reader.WaitToReadAsync(either.Token).ConfigureAwait(false) || Drain(reasons))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                return; // the quiet time is over
+            }
+        }
     }
 
     /// <summary>Takes every pending request; true if one of them wants no quiet time.</summary>

@@ -88,6 +88,19 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
     [GeneratedRegex(@"(?:ttl (?<ttl>\d+),[^\n]*\n\s+(?<src>\d+\.\d+\.\d+\.\d+)|hlim (?<ttl>\d+),[^\n]*?length: \d+\) (?<src>[0-9a-f:]+))\.\d+ > [^ ]+ Flags \[(?<flags>[^\]]*)\]")]
     private static partial Regex CapturedPacket();
 
+    /// <summary>
+    /// The capture once every one of <paramref name="sources"/> shows in it: tcpdump writes what it
+    /// captured a little after the packets flew, later still on a loaded machine (bounded wait).
+    /// </summary>
+    private Dictionary<string, HashSet<int>> CapturedFrom(string dir, params string[] sources)
+    {
+        var ttls = Ttls(dir);
+        Assert.True(NetnsLab.WaitUntil(() => sources.All((ttls = Ttls(dir)).ContainsKey), TimeSpan.FromSeconds(10)),
+            $"the capture lacks one of {string.Join(", ", sources)}: {Describe(ttls)}");
+        output.WriteLine(Describe(ttls));
+        return ttls;
+    }
+
     private static string Describe(Dictionary<string, HashSet<int>> ttls) =>
         string.Join("; ", ttls.Select(kv => $"{kv.Key}: ttl {string.Join(",", kv.Value)}"));
 
@@ -103,8 +116,7 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
             Assert.True(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(20)),
                 $"{session.State} {session.LastConnectionError}\n{birdc("show protocols all bgplb")}");
             Assert.Contains("Established", birdc("show protocols bgplb"), StringComparison.Ordinal);
-            var ttls = Ttls(dir);
-            output.WriteLine(Describe(ttls));
+            var ttls = CapturedFrom(dir, NetnsLab.HostV4, NetnsLab.PeerV4);
             Assert.Equal([255], ttls[NetnsLab.HostV4]);
             Assert.Equal([255], ttls[NetnsLab.PeerV4]);
         }
@@ -126,8 +138,7 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
             // BIRD's kernel (IP_MINTTL 255 on its socket) drops our segments: BIRD never gets our OPEN.
             Assert.False(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(8)), "established with TTL 1 against ttl security");
             Assert.DoesNotContain("Established", birdc("show protocols bgplb"), StringComparison.Ordinal);
-            var ttls = Ttls(dir);
-            output.WriteLine(Describe(ttls));
+            var ttls = CapturedFrom(dir, NetnsLab.HostV4);
             Assert.Equal([1], ttls[NetnsLab.HostV4]);
         }
         finally
@@ -150,8 +161,7 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
             Assert.False(NetnsLab.WaitUntil(() => session.State == BgpState.Established, TimeSpan.FromSeconds(8)), "established with a router sending TTL 1");
             Assert.NotEqual(BgpState.OpenConfirm, session.State);
             Assert.DoesNotContain("Established", birdc("show protocols bgplb"), StringComparison.Ordinal);
-            var ttls = Ttls(dir);
-            output.WriteLine(Describe(ttls));
+            var ttls = CapturedFrom(dir, NetnsLab.HostV4, NetnsLab.PeerV4);
             Assert.Equal([255], ttls[NetnsLab.HostV4]);
             Assert.Contains(1, ttls[NetnsLab.PeerV4]); // BIRD's OPEN and its retransmissions, which our kernel dropped
         }
@@ -178,8 +188,7 @@ public sealed partial class BirdGtsmTests(ITestOutputHelper output)
             // IPv6 VIP: our session address; IPv4 VIP over the IPv6 session: the configured NextHopV4.
             Assert.Contains($"BGP.next_hop: {NetnsLab.HostV6}", birdc("show route all 2001:db8:ffff::1/128 protocol bgplb"), StringComparison.Ordinal);
             Assert.Contains($"BGP.next_hop: {NetnsLab.HostV4}", birdc("show route all 198.18.0.1/32 protocol bgplb"), StringComparison.Ordinal);
-            var ttls = Ttls(dir);
-            output.WriteLine(Describe(ttls));
+            var ttls = CapturedFrom(dir, NetnsLab.HostV6, NetnsLab.PeerV6);
             Assert.Equal([255], ttls[NetnsLab.HostV6]); // hop limit, IPV6_UNICAST_HOPS
             Assert.Equal([255], ttls[NetnsLab.PeerV6]);
         }
