@@ -36,6 +36,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Task Loop)> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, IReadOnlyCollection<Route>> _peerRoutes = new(StringComparer.Ordinal);
     private IReadOnlyCollection<Route> _routes = [];
 
     public BgpSpeaker(TimeProvider time, Func<Random>? random = null, ILoggerFactory? loggers = null)
@@ -74,7 +75,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
             await old.Session.DisposeAsync().ConfigureAwait(false);
         }
         created.Session.StateChanged += (_, transition) => PeerStateChanged?.Invoke(name, transition);
-        created.Session.SetRoutes(_routes);
+        created.Session.SetRoutes(RoutesFor(name));
         created.Session.Start(passive);
         foreach (var (listener, _) in ListenersSnapshot())
         {
@@ -93,6 +94,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
         lock (_lock)
         {
             _peers.Remove(name, out peer);
+            _peerRoutes.Remove(name);
         }
         if (peer is null)
         {
@@ -108,14 +110,48 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
     }
 
-    /// <summary>The routes every peer should hold; each peer receives only what changed for it.</summary>
+    /// <summary>
+    /// The routes every peer should hold, except peers given their own set with
+    /// <see cref="SetRoutes(string, IReadOnlyCollection{Route})"/>; each peer receives only what changed for it.
+    /// </summary>
     public void SetRoutes(IReadOnlyCollection<Route> routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        _routes = routes;
-        foreach (var peer in PeersSnapshot())
+        List<Peer> peers;
+        lock (_lock)
+        {
+            _routes = routes;
+            peers = [.. _peers.Values.Where(p => !_peerRoutes.ContainsKey(p.Name))];
+        }
+        foreach (var peer in peers)
         {
             peer.Session.SetRoutes(routes);
+        }
+    }
+
+    /// <summary>
+    /// The routes peer <paramref name="name"/> should hold, whether or not it exists yet (set them before
+    /// adding the peer and its first UPDATEs already carry them). The daemon plans per peer: an
+    /// advertisement may name its peers and carry its own attributes.
+    /// </summary>
+    public void SetRoutes(string name, IReadOnlyCollection<Route> routes)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(routes);
+        Peer? peer;
+        lock (_lock)
+        {
+            _peerRoutes[name] = routes;
+            _peers.TryGetValue(name, out peer);
+        }
+        peer?.Session.SetRoutes(routes);
+    }
+
+    private IReadOnlyCollection<Route> RoutesFor(string name)
+    {
+        lock (_lock)
+        {
+            return _peerRoutes.GetValueOrDefault(name, _routes);
         }
     }
 

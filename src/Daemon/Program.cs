@@ -12,6 +12,7 @@ internal static class Program
         var root = new RootCommand("BgpLb: a load balancer for bare-metal Kubernetes with its own BGP speaker")
         {
             ValidateCommand.Create(Console.Out, Console.Error),
+            RunCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

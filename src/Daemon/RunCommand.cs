@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using BgpLb.Daemon.Model;
+using BgpLb.Daemon.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace BgpLb.Daemon;
+
+/// <summary>
+/// <c>bgplb run --config PATH</c> (DESIGN §4): the standalone daemon. An invalid config at start exits 2
+/// with every error; SIGHUP and file changes reload; SIGTERM / SIGINT stop every session with an
+/// administrative shutdown and exit 0; anything else that stops it exits 1.
+/// </summary>
+internal static class RunCommand
+{
+    public const string DefaultStatePath = "/var/lib/bgplb/state.json";
+
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "a YAML file or a folder of them (multi-document, Kubernetes-shaped)", Required = true };
+        var state = new Option<string>("--state") { Description = "where allocations are kept across restarts (written atomically)", DefaultValueFactory = _ => DefaultStatePath };
+        var node = new Option<string>("--node") { Description = "this node's name, for node selectors (default: the host name)", DefaultValueFactory = _ => Environment.MachineName };
+        var logFormat = new Option<string>("--log-format") { Description = "text or json: one line per event either way", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "the least severe events written", DefaultValueFactory = _ => LogLevel.Information };
+        var bgpPort = new Option<int>("--bgp-port") { Description = "TCP port on which peers may connect to us ([::], both families); 0: do not listen", DefaultValueFactory = _ => 179 };
+        bgpPort.Validators.Add(r =>
+        {
+            if (r.GetValue(bgpPort) is < 0 or > 65535)
+            {
+                r.AddError("--bgp-port must be 0 to 65535");
+            }
+        });
+        var command = new Command("run", "run the daemon standalone: allocate VIPs for the Services of the config and announce them to its BGP peers")
+        {
+            config, state, node, logFormat, logLevel, bgpPort,
+        };
+        command.SetAction((parsed, cancellationToken) => RunAsync(
+            new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!) { BgpPort = parsed.GetValue(bgpPort) },
+            parsed.GetValue(logFormat) == "json", parsed.GetValue(logLevel)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(RunOptions options, bool json, LogLevel level)
+    {
+        using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
+        var log = loggers.CreateLogger("BgpLb.Daemon");
+        var loaded = ConfigLoader.Load(options.ConfigPath);
+        if (loaded.Snapshot is not { } snapshot)
+        {
+            foreach (var diagnostic in loaded.Diagnostics)
+            {
+                Console.Error.WriteLine(diagnostic);
+            }
+            Console.Error.WriteLine($"invalid: {loaded.Errors.Count()} error(s) in {options.ConfigPath}; nothing was started");
+            return Program.ExitInvalid;
+        }
+        using var stop = new CancellationTokenSource();
+        await using var host = new DaemonHost(options, loggers, TimeProvider.System);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // we stop in order (Cease to every peer), not at the runtime's default
+            stop.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            host.RequestReload("SIGHUP");
+        });
+        try
+        {
+            await host.RunAsync(snapshot, host.LogWarnings(loaded), stop.Token).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            var reason = e.Message;
+            Runtime.Log.Failed(log, e, reason);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,368 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Net;
+using System.Threading.Channels;
+using BgpLb.Allocator;
+using BgpLb.BgpSpeaker.Fsm;
+using BgpLb.BgpSpeaker.Session;
+using BgpLb.Daemon.Model;
+using BgpLb.Daemon.Planner;
+using Microsoft.Extensions.Logging;
+
+namespace BgpLb.Daemon.Runtime;
+
+/// <summary>What <c>bgplb run</c> was asked to do.</summary>
+public sealed record RunOptions(string ConfigPath, string StatePath, string NodeName)
+{
+    /// <summary>TCP port for peers that connect to us; 0: do not listen.</summary>
+    public int BgpPort { get; init; } = PeerEndpoint.BgpPort;
+
+    /// <summary>Quiet time after a file change before reloading: editors write a file in several steps.</summary>
+    public TimeSpan ReloadDebounce { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long the peers get to receive our Cease on stop.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// The standalone daemon: config → allocator (restored from the state file) → planner → BGP speaker.
+/// One control loop applies the first config and every reload in turn; a reload that is invalid is
+/// logged and dropped, and the last good config keeps running with every route it announced.
+/// </summary>
+public sealed class DaemonHost : IAsyncDisposable
+{
+    /// <summary>RFC 9003 shutdown communication: what the router's operator reads (BIRD: show protocols all).</summary>
+    public const string ShutdownCommunication = "bgplb shutting down";
+
+    /// <summary>Per-Service log lines at information level up to this many changes per apply; a summary beyond (a 100,000-Service start must not write 100,000 lines).</summary>
+    private const int DetailedChanges = 50;
+
+    private readonly RunOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly IpAllocator _allocator = new();
+    private readonly BgpSpeaker.BgpSpeaker _speaker;
+    private readonly StateFile _state;
+    private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
+    private ImmutableArray<Assignment> _saved = [];
+    private bool _restarted;
+    private bool _firstApply = true;
+
+    public DaemonHost(RunOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _options = options;
+        _time = time;
+        _log = loggers.CreateLogger("BgpLb.Daemon");
+        _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
+        _state = new StateFile(options.StatePath);
+    }
+
+    /// <summary>The running configuration (the last good one).</summary>
+    public ConfigSnapshot? Current { get; private set; }
+
+    public Plan CurrentPlan { get; private set; } = Plan.Empty;
+
+    public BgpSpeaker.BgpSpeaker Speaker => _speaker;
+
+    /// <summary>Asks the control loop to reload the configuration (SIGHUP, a file change).</summary>
+    public void RequestReload(string reason) => _reloads.Writer.TryWrite(reason);
+
+    /// <summary>
+    /// Applies <paramref name="initial"/> (already validated by the caller), then reloads on request
+    /// until <paramref name="stop"/>, then stops every session with an administrative shutdown.
+    /// </summary>
+    public async Task RunAsync(ConfigSnapshot initial, int initialWarnings, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        var saved = _state.Read();
+        _restarted = saved is not null;
+        Log.Starting(_log, _options.ConfigPath, _options.StatePath, _options.NodeName,
+            saved is { } s ? string.Create(CultureInfo.InvariantCulture, $"restarting with {s.Length} saved assignments") : "first start (no state file)");
+        if (!await ApplyAsync(initial, saved, "start", initialWarnings, stop).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("the configuration's pools were refused by the allocator");
+        }
+        if (_options.BgpPort != 0)
+        {
+            _speaker.Listen(new IPEndPoint(IPAddress.IPv6Any, _options.BgpPort));
+        }
+        using var watcher = WatchConfig();
+        try
+        {
+            while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                await Task.Delay(_options.ReloadDebounce, _time, stop).ConfigureAwait(false);
+                var reasons = new List<string>();
+                while (_reloads.Reader.TryRead(out var reason))
+                {
+                    reasons.Add(reason);
+                }
+                await ReloadAsync(string.Join(", ", reasons.Distinct()), stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // SIGTERM / SIGINT: fall through to the orderly stop.
+        }
+        await StopPeersAsync().ConfigureAwait(false);
+    }
+
+    private async Task ReloadAsync(string trigger, CancellationToken stop)
+    {
+        Log.ReloadRequested(_log, trigger);
+        var result = ConfigLoader.Load(_options.ConfigPath);
+        if (result.Snapshot is not { } snapshot)
+        {
+            foreach (var error in result.Errors)
+            {
+                Log.ConfigError(_log, error.ToString());
+            }
+            Log.ConfigRejected(_log, trigger, result.Errors.Count());
+            return;
+        }
+        await ApplyAsync(snapshot, null, trigger, LogWarnings(result), stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Logs the warnings of a load and returns how many there were.</summary>
+    internal int LogWarnings(ConfigLoadResult result)
+    {
+        var count = 0;
+        foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning))
+        {
+            Log.ConfigWarning(_log, warning.ToString());
+            count++;
+        }
+        return count;
+    }
+
+    private async Task<bool> ApplyAsync(ConfigSnapshot snapshot, ImmutableArray<Assignment>? restore, string trigger, int warnings, CancellationToken stop)
+    {
+        var pools = _allocator.SetPools(snapshot.Pools.Select(p => p.Pool));
+        if (!pools.Accepted)
+        {
+            // The model already refuses overlapping or duplicate pools; this is the allocator's own guard.
+            Log.ConfigError(_log, "pools refused by the allocator: " + pools.Error);
+            Log.ConfigRejected(_log, trigger, 1);
+            return false;
+        }
+        var changes = new List<AllocationResult>(pools.Changes);
+        var services = snapshot.Services.ToDictionary(s => s.Key);
+        if (restore is { } saved)
+        {
+            _allocator.EnsureCapacity(saved.Length);
+            foreach (var assignment in saved)
+            {
+                // A Service that left the config while we were down gives its address back.
+                if (services.TryGetValue(assignment.Service, out var service))
+                {
+                    var restored = _allocator.Restore(service, assignment.Addresses);
+                    if (!restored.Invalidations.IsDefaultOrEmpty || restored.Outcome == AllocationOutcome.Failed)
+                    {
+                        changes.Add(restored);
+                    }
+                }
+            }
+        }
+        foreach (var gone in _allocator.Assignments.Where(a => !services.ContainsKey(a.Service)).Select(a => a.Service).ToList())
+        {
+            changes.Add(_allocator.Release(gone));
+        }
+        foreach (var service in snapshot.Services)
+        {
+            var result = _allocator.Ensure(service);
+            if (result.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs) || result.Error is not null)
+            {
+                changes.Add(result);
+            }
+        }
+        LogChanges(changes);
+
+        var assignments = _allocator.Assignments;
+        if (!assignments.AsSpan().SequenceEqual(_saved.AsSpan()))
+        {
+            try
+            {
+                _state.Write(assignments);
+                _saved = assignments;
+                Log.StateSaved(_log, assignments.Length, _state.Path);
+            }
+            catch (IOException e)
+            {
+                // Announcing keeps the service up; the next apply tries again. A restart before then
+                // may move VIPs allocated since the last save, which the error says.
+                Log.ConfigError(_log, $"state file {_state.Path} not saved, VIPs allocated since the last save may move on restart: {e.Message}");
+            }
+        }
+
+        var node = NodeIdentity.From(snapshot, _options.NodeName);
+        var plan = Planner.Planner.Build(snapshot, assignments, node);
+        LogNotices(plan);
+        await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
+        if (!plan.Layer2.IsEmpty)
+        {
+            Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
+        }
+        Current = snapshot;
+        CurrentPlan = plan;
+        _firstApply = false;
+        var vips = assignments.Sum(a => a.Addresses.Length);
+        var routes = plan.Peers.Sum(p => p.Routes.Count);
+        Log.ConfigApplied(_log, trigger, snapshot.Services.Length, vips, plan.Peers.Length, routes, warnings);
+        return true;
+    }
+
+    private async Task ApplyPeersAsync(Plan plan, CancellationToken stop)
+    {
+        var wanted = plan.Peers.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        foreach (var key in _peers.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
+        {
+            // De-configured (or no longer selecting this node): RFC 4486 Cease / Peer De-configured.
+            await _speaker.RemovePeerAsync(key, null, stop).ConfigureAwait(false);
+            _peers.Remove(key);
+            Log.PeerConfigured(_log, key, "removed");
+        }
+        foreach (var (key, peerPlan) in wanted)
+        {
+            var peer = peerPlan.Peer;
+            var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
+            var options = PeerSettings.Options(peer, PeerSettings.RouterId(peer), restarted);
+            var endpoint = PeerSettings.Endpoint(peer);
+            WarnUnserved(peerPlan, endpoint);
+            _speaker.SetRoutes(key, peerPlan.Routes);
+            if (existing.Options == options && existing.Endpoint == endpoint)
+            {
+                continue;
+            }
+            await _speaker.AddOrUpdatePeerAsync(key, options, endpoint, passive: false, stop).ConfigureAwait(false);
+            Log.PeerConfigured(_log, key, existing.Options is null
+                ? $"added: {endpoint.Remote}, AS {options.LocalAsn} -> {options.PeerAsn}, {peerPlan.Routes.Count} routes"
+                : $"changed: session restarted (Cease / Other Configuration Change), {peerPlan.Routes.Count} routes");
+            _peers[key] = (options, endpoint);
+        }
+    }
+
+    /// <summary>Says what the plan asks that this peer's session cannot carry, rather than letting the speaker drop it silently.</summary>
+    private void WarnUnserved(PeerPlan plan, PeerEndpoint endpoint)
+    {
+        var v4Session = endpoint.Remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        var other = plan.Routes.Count(r => (r.Prefix.Family == BgpSpeaker.Wire.Afi.IPv4) != v4Session);
+        if (other > 0)
+        {
+            Log.NotServed(_log, v4Session
+                ? $"BGP peer {plan.Key}: {other} IPv6 route(s) not announced: the session runs over IPv4 and no IPv6 next hop is known; add a BGPPeer with the router's IPv6 address"
+                : $"BGP peer {plan.Key}: {other} IPv4 route(s) not announced: the session runs over IPv6 and no IPv4 next hop is known; add a BGPPeer with the router's IPv4 address");
+        }
+        if (plan.Peer.BfdProfile is { } profile)
+        {
+            Log.NotServed(_log, $"BGP peer {plan.Key}: bfdProfile {profile} is not run by `bgplb run` yet (the BFD library is not wired into the daemon): failures are detected by the BGP hold timer ({plan.Peer.HoldTime.TotalSeconds:0} s)");
+        }
+    }
+
+    private void LogChanges(List<AllocationResult> changes)
+    {
+        var problems = changes.Count(c => c.Outcome is AllocationOutcome.Failed or AllocationOutcome.Moved || c.Error is not null || !c.Invalidations.IsDefaultOrEmpty);
+        var detailed = changes.Count <= DetailedChanges;
+        foreach (var change in changes)
+        {
+            var problem = change.Outcome is AllocationOutcome.Failed or AllocationOutcome.Moved || change.Error is not null || !change.Invalidations.IsDefaultOrEmpty;
+            var text = Describe(change);
+            if (problem && (detailed || problems <= DetailedChanges))
+            {
+                Log.AllocationProblem(_log, change.Service, text);
+            }
+            else if (detailed)
+            {
+                Log.Allocation(_log, change.Service, text);
+            }
+            else
+            {
+                Log.AllocationDetail(_log, change.Service, text);
+            }
+        }
+        if (!detailed)
+        {
+            Log.AllocationSummary(_log, changes.Count, problems);
+        }
+    }
+
+    private static string Describe(AllocationResult change) => change.Outcome switch
+    {
+        AllocationOutcome.Assigned or AllocationOutcome.Restored or AllocationOutcome.Extended or AllocationOutcome.Kept when change.Assignment is { } a =>
+            $"{change.Outcome.ToString().ToLowerInvariant()} {string.Join(", ", a.Addresses)} from pool {a.Pool}"
+            + (change.Invalidations.IsDefaultOrEmpty ? "" : "; gave up " + string.Join("; ", change.Invalidations.Select(e => $"{e.Address}: {e.Message}")))
+            + (change.Error is null ? "" : $" ({change.Error})"),
+        AllocationOutcome.Released => change.Previous is { } p ? $"released {string.Join(", ", p.Addresses)}" : "released",
+        _ => change.ToString(),
+    };
+
+    private void LogNotices(Plan plan)
+    {
+        if (plan.NotAnnounced.Length <= DetailedChanges)
+        {
+            foreach (var notice in plan.NotAnnounced)
+            {
+                Log.NotAnnounced(_log, notice.Service, notice.Reason);
+            }
+            return;
+        }
+        foreach (var notice in plan.NotAnnounced)
+        {
+            Log.NotAnnouncedDetail(_log, notice.Service, notice.Reason);
+        }
+        Log.NotAnnouncedSummary(_log, plan.NotAnnounced.Length, $"{plan.NotAnnounced[0].Service}: {plan.NotAnnounced[0].Reason}");
+    }
+
+    /// <summary>
+    /// Watches the config file's folder (editors replace a file by renaming a new one over it, which
+    /// a watch on the file itself would miss) and asks for a reload on any change to the config.
+    /// </summary>
+    private FileSystemWatcher? WatchConfig()
+    {
+        var full = Path.GetFullPath(_options.ConfigPath);
+        var isFolder = Directory.Exists(full);
+        var folder = isFolder ? full : Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return null;
+        }
+        var watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+        bool Relevant(string? path) => path is not null && (isFolder
+            ? path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal)
+            : string.Equals(path, full, StringComparison.Ordinal));
+        void OnChange(object sender, FileSystemEventArgs e)
+        {
+            if (Relevant(e.FullPath) || (e is RenamedEventArgs r && Relevant(r.OldFullPath)))
+            {
+                RequestReload("file changed: " + Path.GetFileName(e.FullPath));
+            }
+        }
+        watcher.Changed += OnChange;
+        watcher.Created += OnChange;
+        watcher.Deleted += OnChange;
+        watcher.Renamed += (sender, e) => OnChange(sender, e);
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private async Task StopPeersAsync()
+    {
+        Log.Stopping(_log, _peers.Count);
+        using var timeout = new CancellationTokenSource(_options.StopTimeout, _time);
+        try
+        {
+            // RFC 4486 Cease / Administrative Shutdown with an RFC 9003 message, to all peers at once.
+            await Task.WhenAll(_peers.Keys.Select(key => _speaker.RemovePeerAsync(key, ShutdownCommunication, timeout.Token))).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A peer that did not take its NOTIFICATION in time loses the TCP connection instead.
+        }
+        _peers.Clear();
+        Log.Stopped(_log);
+    }
+
+    public async ValueTask DisposeAsync() => await _speaker.DisposeAsync().ConfigureAwait(false);
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+
+namespace BgpLb.Daemon.Runtime;
+
+/// <summary>The daemon's own log events: ids 5000–5099, one line each; the event name is the method name.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "bgplb starting: config {Config}, state {State}, node {Node}, {Restart}")]
+    public static partial void Starting(ILogger logger, string config, string state, string node, string restart);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "config applied ({Trigger}): {Services} Services, {Vips} VIPs, {Peers} BGP peers on this node, {Routes} routes in all, {Warnings} warnings")]
+    public static partial void ConfigApplied(ILogger logger, string trigger, int services, int vips, int peers, int routes, int warnings);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "config rejected ({Trigger}): {Errors} error(s); the last good config keeps running, nothing was withdrawn")]
+    public static partial void ConfigRejected(ILogger logger, string trigger, int errors);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "{Diagnostic}")]
+    public static partial void ConfigError(ILogger logger, string diagnostic);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "{Diagnostic}")]
+    public static partial void ConfigWarning(ILogger logger, string diagnostic);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Service {Service}: {Outcome}")]
+    public static partial void Allocation(ILogger logger, Allocator.ServiceKey service, string outcome);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Service {Service}: {Outcome}")]
+    public static partial void AllocationProblem(ILogger logger, Allocator.ServiceKey service, string outcome);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "{Count} allocation changes ({Problems} problems); each is logged at debug level")]
+    public static partial void AllocationSummary(ILogger logger, int count, int problems);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Service {Service} is not announced from this node: {Reason}")]
+    public static partial void NotAnnounced(ILogger logger, Allocator.ServiceKey service, string reason);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "{What}")]
+    public static partial void NotServed(ILogger logger, string what);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "BGP peer {Peer} {Action}")]
+    public static partial void PeerConfigured(ILogger logger, string peer, string action);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "reload requested: {Reason}")]
+    public static partial void ReloadRequested(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Information, Message = "stopping: Cease / Administrative Shutdown to {Peers} peer(s)")]
+    public static partial void Stopping(ILogger logger, int peers);
+
+    [LoggerMessage(EventId = 5018, Level = LogLevel.Critical, Message = "bgplb stopped: {Reason}")]
+    public static partial void Failed(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Debug, Message = "Service {Service}: {Outcome}")]
+    public static partial void AllocationDetail(ILogger logger, Allocator.ServiceKey service, string outcome);
+
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "state saved: {Count} assignments in {Path}")]
+    public static partial void StateSaved(ILogger logger, int count, string path);
+
+    [LoggerMessage(EventId = 5016, Level = LogLevel.Warning, Message = "{Count} Services are not announced from this node; each is logged at debug level (first: {First})")]
+    public static partial void NotAnnouncedSummary(ILogger logger, int count, string first);
+
+    [LoggerMessage(EventId = 5017, Level = LogLevel.Debug, Message = "Service {Service} is not announced from this node: {Reason}")]
+    public static partial void NotAnnouncedDetail(ILogger logger, Allocator.ServiceKey service, string reason);
+}
