@@ -76,6 +76,7 @@ for n in $SIZES; do
                     e=$(watch edits --config "$RUN/spk-bgplb/config" --base "$n" --edits "$EDITS" \
                         --trigger "$trig" --pid "$(pid_of spk-bgplb)" --log "$RUN/spk-bgplb/bgplb.log" \
                         --timeout 30) || log "  edits FAILED: $e"
+                    [ -n "$e" ] || e="{\"trigger\": \"$trig\", \"error\": \"no output\"}"
                     ed="$ed$e,"
                     # the next set starts from N again: remove the added Services and wait for the withdrawals
                     f=$(watch phase --exec "rm -f $RUN/spk-bgplb/config/added-*.yaml && kill -HUP $(pid_of spk-bgplb)" --count "$n") \

@@ -17,7 +17,8 @@ One persistent connection to the socket (no birdc process per poll; a poll is ~0
       (written beside the folder, then renamed into it: the daemon never sees half a file),
       t0 at the rename (for --trigger sighup: rename, then SIGHUP to --pid), and poll until
       the receiver has imported N + K routes. With --log (the daemon's --log-format json
-      output) also the time from t0 to the daemon's first 'ConfigApplied' after t0.
+      output) also t0 -> the daemon's first 'ReloadRequested' (logged when a reload starts,
+      after the debounce) and 'ConfigApplied' (routes handed to the speaker) after t0.
       Prints one JSON object with every latency and p50 / p99 (nearest rank).
 
 Exit status: 0 done, 2 a bound was hit (the JSON still says where), 3 CMD failed, 1 usage.
@@ -130,7 +131,7 @@ def phase(a, rx):
             res["exec_timeout"] = True
             rc = 2
     res.update(last_state=state, last_imported=imported, last_error=rx.last_error())
-    return res, rc
+    return res, 0
 
 
 def log_time(text):
@@ -139,8 +140,9 @@ def log_time(text):
     return datetime.datetime.fromisoformat(text).timestamp()
 
 
-def applied_after(logf, offset, wall0):
-    """Seconds from wall0 to the first ConfigApplied event logged past offset, or None."""
+def logged_after(logf, offset, wall0, events):
+    """Seconds from wall0 to the first line of each event logged past offset (None: not logged)."""
+    seen = dict.fromkeys(events)
     with open(logf, "rb") as f:
         f.seek(offset)
         for line in f:
@@ -148,9 +150,9 @@ def applied_after(logf, offset, wall0):
                 ev = json.loads(line)
             except ValueError:
                 continue
-            if ev.get("event") == "ConfigApplied" and "time" in ev:
-                return round(log_time(ev["time"]) - wall0, 4)
-    return None
+            if seen.get(ev.get("event"), 0) is None and "time" in ev:
+                seen[ev["event"]] = round(log_time(ev["time"]) - wall0, 4)
+    return seen
 
 
 def wait_quiet(logf, quiet, bound):
@@ -175,11 +177,11 @@ def edits(a, rx):
     if a.trigger == "sighup" and not a.pid:
         raise SystemExit("--trigger sighup needs --pid")
     staging = os.path.dirname(os.path.abspath(a.config).rstrip("/"))
-    res = {"trigger": a.trigger, "base": a.base, "lat": [], "applied": []}
-    rc = 0
+    res = {"trigger": a.trigger, "base": a.base, "lat": [], "requested": [], "applied": []}
+    quiet = lambda: wait_quiet(a.log, a.quiet, 30)
+    if not quiet():
+        res["not_quiet_before"] = 1
     for k in range(1, a.edits + 1):
-        if not wait_quiet(a.log, a.quiet, 30):
-            res["not_quiet_before"] = k
         name = "added-%03d.yaml" % k
         tmp = os.path.join(staging, "." + name)
         with open(tmp, "w") as f:
@@ -201,14 +203,20 @@ def edits(a, rx):
                 return res, 2
             time.sleep(a.interval)
         res["lat"].append(round(now - t0, 4))
+        # the daemon may log ConfigApplied after the route left: read the log once it is quiet
+        if not quiet():
+            res["not_quiet_before"] = k + 1
         if a.log:
-            res["applied"].append(applied_after(a.log, offset, wall0))
+            seen = logged_after(a.log, offset, wall0, ("ReloadRequested", "ConfigApplied"))
+            res["requested"].append(seen["ReloadRequested"])
+            res["applied"].append(seen["ConfigApplied"])
     s = sorted(res["lat"])
     res.update(p50=nearest_rank(s, 50), p99=nearest_rank(s, 99), min=s[0], max=s[-1])
-    done = sorted(x for x in res["applied"] if x is not None)
-    if done:
-        res.update(applied_p50=nearest_rank(done, 50), applied_p99=nearest_rank(done, 99))
-    return res, rc
+    for key in ("requested", "applied"):
+        done = sorted(x for x in res[key] if x is not None)
+        if done:
+            res.update({key + "_p50": nearest_rank(done, 50), key + "_p99": nearest_rank(done, 99)})
+    return res, 0
 
 
 def main():
