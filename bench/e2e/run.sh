@@ -3,7 +3,7 @@
 # BIRD 2 receiver, in one run. See README.md for what each number means.
 #
 # Usage: bench/e2e/run.sh [-s "bird gobgp exabgp frr bgplb"] [-n "10000 100000"] [-r RUNS]
-#                         [-e EDITS] [-E "10000"] [-T "sighup file"] [-o OUT.jsonl] [-t TIMEOUT_S]
+#                         [-e EDITS] [-E "10000"] [-T "sighup"] [-o OUT.jsonl] [-t TIMEOUT_S]
 #   -s senders, -n route counts, -r runs per (sender, N), -e Service-add edits per set,
 #   -E the N at which bgplb's Service-add latency is measured, -T its triggers,
 #   -o results (JSON lines; default $BGPLBB_RUN/results-DATE.jsonl), -t bound per phase.
@@ -23,7 +23,7 @@ SIZES="10000 100000"
 RUNS=3
 EDITS=100
 EDIT_SIZES=10000
-TRIGGERS="sighup file"
+TRIGGERS="sighup"
 OUT=""
 TMO=300
 while getopts "s:n:r:e:E:T:o:t:" o; do
