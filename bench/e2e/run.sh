@@ -39,6 +39,8 @@ for tool in bird birdc gobgpd gobgp exabgp vtysh /usr/lib/frr/bgpd go dotnet; do
 done
 mkdir -p "$RUN"
 OUT=${OUT:-$RUN/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
+LOGS=${OUT%.jsonl}.logs
+mkdir -p "$LOGS"
 
 sender() { "$E2E/speakers.sh" "$@"; }
 watch() { $PY "$E2E/watch.py" "$@" --sock "$RTR_SOCK" --proto spk --timeout "$TMO"; }
@@ -86,6 +88,11 @@ for n in $SIZES; do
             fi
             hwm_e=$(peak_rss_kb "spk-$sp"); cpu_e=$(cpu_s "spk-$sp")
             sender "$sp" stop
+            # bgplb's own log of every run, for timeline.py (the next start overwrites the live one)
+            if [ "$sp" = bgplb ]; then
+                cp "$RUN/spk-bgplb/bgplb.log" "$LOGS/bgplb-$n-run$run.log"
+                cp "$RUN/spk-bgplb/started" "$LOGS/bgplb-$n-run$run.started"
+            fi
             $PY - "$sp" "$n" "$run" "$a" "$w" "$r" "$hwm_a" "$hwm" "$rtr_hwm" "$cpu_a" "$cpu" \
                 "$ed" "$hwm_e" "$cpu_e" "$load_before" "$(load1)" >>"$OUT" <<'EOF'
 import json, sys
@@ -112,5 +119,5 @@ EOF
         done
     done
 done
-log "done in $(( $(date +%s) - started )) s; results in $OUT"
+log "done in $(( $(date +%s) - started )) s; results in $OUT, bgplb's logs in $LOGS"
 $PY "$E2E/summarize.py" "$OUT"

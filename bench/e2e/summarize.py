@@ -52,6 +52,10 @@ def main():
     sizes = sorted({n for _, n in groups})
     senders = sorted({s for s, _ in groups}, key=lambda s: ORDER.get(s, 9))
 
+    loads = [x for rows in groups.values() for r in rows for x in r.get("load1", [])]
+    if loads:
+        print("1-minute load average at the start and end of each run: %.1f to %.1f (median %.1f)\n"
+              % (min(loads), max(loads), statistics.median(loads)))
     print("### Medians per sender\n")
     print("| sender | N | runs | " + " | ".join(h for _, h, _ in METRICS) + " |")
     print("|---|---:|---:|" + "---:|" * len(METRICS))
