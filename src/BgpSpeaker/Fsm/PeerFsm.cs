@@ -357,7 +357,19 @@ public sealed class PeerFsm
         }
     }
 
-    private static NotificationMessage Cease(StopRequested stop) => NotificationMessage.Cease(stop.Subcode, stop.Communication);
+    /// <summary>
+    /// The Cease for a stop. With the RFC 8538 N bit negotiated both ways, the peer keeps our routes
+    /// after any Cease but Hard Reset (as for a graceful restart), so a stop meant to remove them for
+    /// good (the peer was de-configured, or an administrative reset) is sent as Hard Reset (§3, §5).
+    /// </summary>
+    private NotificationMessage Cease(StopRequested stop)
+    {
+        var cease = NotificationMessage.Cease(stop.Subcode, stop.Communication);
+        var notificationGr = _options.GracefulRestartTime is not null && Session?.PeerGracefulRestart is { Notification: true };
+        return notificationGr && stop.Subcode is CeaseSubcode.PeerDeconfigured or CeaseSubcode.AdministrativeReset
+            ? NotificationMessage.HardReset(cease)
+            : cease;
+    }
 
     private BgpState Unexpected(BgpEvent e, FsmSubcode subcode) => e switch
     {

@@ -73,12 +73,14 @@ public sealed record PeerOptions
         {
             // RFC 4724 §3: F bit set so the peer keeps our routes while we restart; we originate
             // them, so our "forwarding state" is the VIPs themselves, which survive a daemon restart.
+            // RFC 8538 §2: N bit set: a peer that supports it keeps our routes after a Cease too
+            // (our orderly shutdown), and we send Hard Reset when they must go.
             var families = new List<GracefulRestartFamily>();
             foreach (var family in Families)
             {
                 families.Add(new GracefulRestartFamily(family, ForwardingStatePreserved: true));
             }
-            capabilities.Add(new GracefulRestartCapability(Restarted, false, restart, families.ToArray()));
+            capabilities.Add(new GracefulRestartCapability(Restarted, true, restart, families.ToArray()));
         }
         if (AddPathSend != AddPathFamilies.None)
         {

@@ -22,6 +22,9 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
 
     /// <summary>How long the peers get to receive our Cease on stop.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Creates the BGP sockets (tests open them in a network namespace of their own); null: ordinary sockets.</summary>
+    internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? SocketFactory { get; init; }
 }
 
 /// <summary>
@@ -87,7 +90,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         if (_options.BgpPort != 0)
         {
-            _speaker.Listen(new IPEndPoint(IPAddress.IPv6Any, _options.BgpPort));
+            _speaker.Listen(new IPEndPoint(IPAddress.IPv6Any, _options.BgpPort), _options.SocketFactory);
         }
         using var watcher = WatchConfig();
         try
@@ -229,7 +232,7 @@ public sealed class DaemonHost : IAsyncDisposable
             var peer = peerPlan.Peer;
             var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
             var options = PeerSettings.Options(peer, PeerSettings.RouterId(peer), restarted);
-            var endpoint = PeerSettings.Endpoint(peer);
+            var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
             WarnUnserved(peerPlan, endpoint);
             _speaker.SetRoutes(key, peerPlan.Routes);
             if (existing.Options == options && existing.Endpoint == endpoint)

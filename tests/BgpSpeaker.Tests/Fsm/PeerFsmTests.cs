@@ -111,9 +111,57 @@ public sealed class PeerFsmTests
         var open = (Options with { GracefulRestartTime = 120, Restarted = true }).BuildOpen();
         var gr = open.Find<GracefulRestartCapability>()!;
         Assert.True(gr.RestartState);
-        // RFC 4724 §3: the R bit is the top bit of the 16-bit Restart Flags / Restart Time field: 0x8000 | 120.
+        // RFC 4724 §3: the R bit is the top bit of the 16-bit Restart Flags / Restart Time field, the
+        // RFC 8538 N bit the next: 0x8000 | 0x4000 | 120.
         var bytes = Convert.ToHexString(MessageWriter.ToArray(open, CodecOptions.Default));
-        Assert.Matches("40[0-9A-F]{2}8078", bytes); // capability code 64, its length, then the flags and time
+        Assert.Matches("40[0-9A-F]{2}C078", bytes); // capability code 64, its length, then the flags and time
+    }
+
+    [Fact]
+    public void Our_graceful_restart_capability_carries_the_notification_bit()
+    {
+        var bytes = Convert.ToHexString(MessageWriter.ToArray((Options with { GracefulRestartTime = 120 }).BuildOpen(), CodecOptions.Default));
+        Assert.Matches("40[0-9A-F]{2}4078", bytes); // RFC 8538 §2: N (0x4000) without R, restart time 120
+    }
+
+    private static readonly OpenMessage PeerOpenWithNotificationGr = OpenMessage.Create(64513, 90, 0xC0000202,
+        new MultiprotocolCapability(AfiSafi.IPv4Unicast), new FourOctetAsnCapability(64513),
+        new GracefulRestartCapability(false, true, 120, new[] { new GracefulRestartFamily(AfiSafi.IPv4Unicast, true) }));
+
+    private static PeerFsm EstablishedWith(OpenMessage peerOpen)
+    {
+        var fsm = new PeerFsm(Options with { GracefulRestartTime = 120 }, new Random(1));
+        fsm.Handle(Events[1]);
+        fsm.Handle(Events[16]);
+        fsm.Handle(new OpenReceived(peerOpen));
+        Assert.Equal(BgpState.Established, fsm.Handle(KeepaliveReceived.Instance).To);
+        return fsm;
+    }
+
+    [Fact]
+    public void With_the_notification_bit_negotiated_a_deconfigured_peer_gets_a_hard_reset()
+    {
+        var t = EstablishedWith(PeerOpenWithNotificationGr).Handle(new StopRequested(false, CeaseSubcode.PeerDeconfigured));
+        var notification = SentNotification(t)!;
+        // RFC 8538 §3: Cease / Hard Reset (9), its data the wrapped Cease (6) / Peer De-configured (3).
+        Assert.Equal("06090603", Convert.ToHexString(MessageWriter.ToArray(notification, CodecOptions.Default).AsSpan(BgpHeader.Length)));
+    }
+
+    [Fact]
+    public void With_the_notification_bit_negotiated_a_shutdown_stays_a_plain_cease_so_the_peer_keeps_our_routes()
+    {
+        var t = EstablishedWith(PeerOpenWithNotificationGr).Handle(new StopRequested(false, CeaseSubcode.AdministrativeShutdown, "restarting"));
+        var notification = SentNotification(t)!;
+        Assert.Equal((byte)CeaseSubcode.AdministrativeShutdown, notification.Subcode);
+        Assert.True(notification.TryGetShutdownCommunication(out var text));
+        Assert.Equal("restarting", text);
+    }
+
+    [Fact]
+    public void Without_the_peers_notification_bit_a_deconfigured_peer_gets_a_plain_cease()
+    {
+        var t = EstablishedWith(PeerOpen).Handle(new StopRequested(false, CeaseSubcode.PeerDeconfigured));
+        Assert.Equal((byte)CeaseSubcode.PeerDeconfigured, SentNotification(t)!.Subcode);
     }
 
     [Fact]

@@ -46,6 +46,21 @@ public sealed record NotificationMessage(BgpErrorCode Code, byte Subcode, ValueA
     }
 
     /// <summary>
+    /// RFC 8538 §3: Cease / Hard Reset carrying <paramref name="inner"/> (its code, subcode and data), the
+    /// one Cease that makes a peer with the N bit negotiated flush our routes instead of keeping them
+    /// as for a graceful restart.
+    /// </summary>
+    public static NotificationMessage HardReset(NotificationMessage inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        var data = new byte[2 + inner.Data.Count];
+        data[0] = (byte)inner.Code;
+        data[1] = inner.Subcode;
+        inner.Data.AsSpan().CopyTo(data.AsSpan(2));
+        return new NotificationMessage(BgpErrorCode.Cease, (byte)CeaseSubcode.HardReset, data);
+    }
+
+    /// <summary>
     /// Reads the RFC 9003 shutdown communication. False when there is none, or when it is
     /// malformed (length beyond the data, or not UTF-8): RFC 9003 §3 says to log such data as hex.
     /// </summary>
