@@ -62,6 +62,20 @@ public sealed partial class ConfigLoader
         }
     }
 
+    private void Duplicates<T>(List<Placed<T>> objects, Func<T, string> key, string kind)
+    {
+        var first = new Dictionary<string, Placed<T>>(StringComparer.Ordinal);
+        foreach (var placed in objects)
+        {
+            if (!first.TryAdd(key(placed.Value), placed))
+            {
+                var earlier = first[key(placed.Value)];
+                _diagnostics.Add(new Diagnostic(Severity.Error, placed.File, placed.Line, kind + " " + key(placed.Value), "metadata.name",
+                    $"duplicate {kind} \"{key(placed.Value)}\" (also defined in {earlier.File}:{earlier.Line})"));
+            }
+        }
+    }
+
     /// <summary>MetalLB rejects a configuration in which any two CIDRs or ranges overlap, in one pool or in two.</summary>
     private void CheckOverlaps()
     {

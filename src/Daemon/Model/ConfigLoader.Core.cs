@@ -125,14 +125,14 @@ public sealed partial class ConfigLoader
             ExternalTrafficPolicy = etp ?? ExternalTrafficPolicy.Cluster,
             Selector = spec.StringMap("selector"),
         };
-        _services.Add(new(service, spec));
+        _services.Add(new(service, context.File, context.RootLine));
     }
 
-    private static void ReadLabelled(DocumentContext context, Fields top, string kind, List<Located<LabelledObject>> into)
+    private static void ReadLabelled(DocumentContext context, Fields top, string kind, List<Placed<LabelledObject>> into)
     {
         if (ReadMetadata(context, top, kind, namespaced: false, out var meta, out var labels))
         {
-            into.Add(new(new LabelledObject(meta.Name, labels), top));
+            into.Add(new(new LabelledObject(meta.Name, labels), context.File, context.RootLine));
         }
     }
 
@@ -160,7 +160,7 @@ public sealed partial class ConfigLoader
             data[key] = value;
         }
         var type = top.String("type") ?? "Opaque";
-        _secrets.Add(new(new SecretConfig(meta.Namespace, meta.Name, type, data.ToImmutable()), top));
+        _secrets.Add(new(new SecretConfig(meta.Namespace, meta.Name, type, data.ToImmutable()), context.File, context.RootLine));
     }
 
     private void ReadEndpointSlice(DocumentContext context, Fields top)
@@ -186,6 +186,6 @@ public sealed partial class ConfigLoader
                 nodes.Add(node);
             }
         }
-        _endpointSlices.Add(new(new EndpointSliceConfig(ns, meta.Name, new ServiceKey(ns, service), nodes.ToImmutable()), top));
+        _endpointSlices.Add(new(new EndpointSliceConfig(ns, meta.Name, new ServiceKey(ns, service), nodes.ToImmutable()), context.File, context.RootLine));
     }
 }

@@ -23,11 +23,11 @@ public sealed partial class ConfigLoader
     private readonly List<Located<L2AdvertisementConfig>> _l2Advertisements = [];
     private readonly List<Located<BfdProfileConfig>> _bfdProfiles = [];
     private readonly List<Located<CommunityConfig>> _communities = [];
-    private readonly List<Located<Allocator.LoadBalancerService>> _services = [];
-    private readonly List<Located<LabelledObject>> _nodes = [];
-    private readonly List<Located<LabelledObject>> _namespaces = [];
-    private readonly List<Located<SecretConfig>> _secrets = [];
-    private readonly List<Located<EndpointSliceConfig>> _endpointSlices = [];
+    private readonly List<Placed<Allocator.LoadBalancerService>> _services = [];
+    private readonly List<Placed<LabelledObject>> _nodes = [];
+    private readonly List<Placed<LabelledObject>> _namespaces = [];
+    private readonly List<Placed<SecretConfig>> _secrets = [];
+    private readonly List<Placed<EndpointSliceConfig>> _endpointSlices = [];
 
     private ConfigLoader()
     {
@@ -59,17 +59,20 @@ public sealed partial class ConfigLoader
         }
         foreach (var file in files)
         {
-            string text;
+            StreamReader reader;
             try
             {
-                text = File.ReadAllText(file);
+                reader = new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16 });
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 loader.FileError(file, "cannot be read: " + e.Message);
                 continue;
             }
-            loader.ReadText(file, text);
+            using (reader)
+            {
+                loader.Read(file, reader);
+            }
         }
         return loader.Finish(files.Length);
     }
@@ -80,36 +83,44 @@ public sealed partial class ConfigLoader
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(text);
         var loader = new ConfigLoader();
-        loader.ReadText(file, text);
+        using var reader = new StringReader(text);
+        loader.Read(file, reader);
         return loader.Finish(1);
     }
 
     private void FileError(string file, string message) =>
         _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", message));
 
-    private void ReadText(string file, string text)
+    /// <summary>Reads the documents of one file one at a time (<see cref="DocumentParser"/>), so memory follows the largest document, not the file.</summary>
+    private void Read(string file, TextReader reader)
     {
-        var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            foreach (var parser in DocumentParser.Documents(reader))
+            {
+                var stream = new YamlStream();
+                stream.Load(parser);
+                foreach (var document in stream.Documents)
+                {
+                    ReadDocument(new DocumentContext(file, _diagnostics), document.RootNode);
+                }
+            }
         }
         catch (YamlException e)
         {
-            // A document that is not YAML cannot be split into objects, so nothing of this file is read.
+            // Text that is not YAML cannot be split into objects: what follows the error is not read
+            // (and with an error the whole config is refused anyway).
             _diagnostics.Add(new Diagnostic(Severity.Error, file, (int)e.Start.Line, "", "", "not valid YAML: " + (e.InnerException?.Message ?? e.Message)));
-            return;
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or EndOfStreamException)
         {
             // YamlDotNet's scanner and node loader throw these on some malformed text instead of a
             // YamlException (found by LoaderPropertyTests); the text is still not YAML we can read.
             _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", "not valid YAML: " + e.Message));
-            return;
         }
-        foreach (var document in stream.Documents)
+        catch (IOException e)
         {
-            ReadDocument(new DocumentContext(file, _diagnostics), document.RootNode);
+            _diagnostics.Add(new Diagnostic(Severity.Error, file, 0, "", "", "cannot be read: " + e.Message));
         }
     }
 

@@ -18,6 +18,9 @@ internal sealed class DocumentContext(string file, List<Diagnostic> sink)
     /// <summary>The document's root mapping, where errors about the whole object (a duplicate name) point.</summary>
     public YamlNode? Root { get; set; }
 
+    /// <summary>The line of the document's root mapping (0 when unknown).</summary>
+    public int RootLine => LineOf(Root);
+
     public void Error(YamlNode? at, string path, string message)
     {
         ErrorCount++;
