@@ -67,7 +67,7 @@ internal static class RunCommand
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
-            host.RequestReload("SIGHUP");
+            host.RequestReload("SIGHUP", immediate: true);
         });
         try
         {

@@ -46,7 +46,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly IpAllocator _allocator = new();
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
-    private readonly Channel<string> _reloads = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
     private bool _restarted;
@@ -70,8 +70,13 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public BgpSpeaker.BgpSpeaker Speaker => _speaker;
 
-    /// <summary>Asks the control loop to reload the configuration (SIGHUP, a file change).</summary>
-    public void RequestReload(string reason) => _reloads.Writer.TryWrite(reason);
+    /// <summary>
+    /// Asks the control loop to reload the configuration. <paramref name="immediate"/>: the operator
+    /// says the files are complete (SIGHUP), so no quiet time is waited for; a file change waits
+    /// <see cref="RunOptions.ReloadDebounce"/>, since a file being written may parse as a valid but
+    /// truncated config that would withdraw what its missing part announced.
+    /// </summary>
+    public void RequestReload(string reason, bool immediate) => _reloads.Writer.TryWrite((reason, immediate));
 
     /// <summary>
     /// Applies <paramref name="initial"/> (already validated by the caller), then reloads on request
@@ -97,11 +102,12 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                await Task.Delay(_options.ReloadDebounce, _time, stop).ConfigureAwait(false);
                 var reasons = new List<string>();
-                while (_reloads.Reader.TryRead(out var reason))
+                var immediate = Drain(reasons);
+                if (!immediate)
                 {
-                    reasons.Add(reason);
+                    await Task.Delay(_options.ReloadDebounce, _time, stop).ConfigureAwait(false);
+                    Drain(reasons);
                 }
                 await ReloadAsync(string.Join(", ", reasons.Distinct()), stop).ConfigureAwait(false);
             }
@@ -111,6 +117,18 @@ public sealed class DaemonHost : IAsyncDisposable
             // SIGTERM / SIGINT: fall through to the orderly stop.
         }
         await StopPeersAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Takes every pending request; true if one of them wants no quiet time.</summary>
+    private bool Drain(List<string> reasons)
+    {
+        var immediate = false;
+        while (_reloads.Reader.TryRead(out var request))
+        {
+            reasons.Add(request.Reason);
+            immediate |= request.Immediate;
+        }
+        return immediate;
     }
 
     private async Task ReloadAsync(string trigger, CancellationToken stop)
@@ -339,7 +357,7 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             if (Relevant(e.FullPath) || (e is RenamedEventArgs r && Relevant(r.OldFullPath)))
             {
-                RequestReload("file changed: " + Path.GetFileName(e.FullPath));
+                RequestReload("file changed: " + Path.GetFileName(e.FullPath), immediate: false);
             }
         }
         watcher.Changed += OnChange;
