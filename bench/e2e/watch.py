@@ -12,8 +12,9 @@ One persistent connection to the socket (no birdc process per poll; a poll is ~0
 
   watch.py edits --sock S --proto P --config DIR --base N [--edits 100] [--trigger file|sighup]
                  [--pid PID] [--log FILE] [--interval 0.001]
-      The service-add latency of bgplb: E times, once the daemon's log has been quiet for
-      --quiet s, write one new Service into its own file added-K.yaml of the config folder
+      The service-add latency of bgplb: E times, once every reload the daemon started has ended
+      and its log has been quiet for --quiet s, write one new Service into its own file
+      added-K.yaml of the config folder
       (written beside the folder, then renamed into it: the daemon never sees half a file),
       t0 at the rename (for --trigger sighup: rename, then SIGHUP to --pid), and poll until
       the receiver has imported N + K routes. With --log (the daemon's --log-format json
@@ -155,16 +156,29 @@ def logged_after(logf, offset, wall0, events):
     return seen
 
 
-def wait_quiet(logf, quiet, bound):
-    """Until the daemon's log has not grown for `quiet` seconds (a reload in flight logs), at most `bound`."""
+def wait_settled(logf, quiet, bound):
+    """Until every reload the daemon started has ended (as many ReloadRequested as ConfigApplied or
+    ConfigRejected lines) and its log has not grown for `quiet` s, longer than the reload debounce,
+    so that no debounced reload is still pending. At most `bound` s; False if it did not settle."""
+    if not logf:
+        time.sleep(quiet)
+        return True
     end = time.monotonic() + bound
     size, since = -1, time.monotonic()
     while time.monotonic() < end:
-        s = os.path.getsize(logf) if logf else 0
+        s = os.path.getsize(logf)
         if s != size:
             size, since = s, time.monotonic()
         elif time.monotonic() - since >= quiet:
-            return True
+            started = ended = 0
+            with open(logf, "rb") as f:
+                for line in f:
+                    started += b'"event":"ReloadRequested"' in line
+                    ended += b'"event":"ConfigApplied"' in line or b'"event":"ConfigRejected"' in line
+            # the first ConfigApplied is the start's, which no ReloadRequested precedes
+            if started == ended - 1:
+                return True
+            since = time.monotonic()
         time.sleep(0.02)
     return False
 
@@ -178,7 +192,7 @@ def edits(a, rx):
         raise SystemExit("--trigger sighup needs --pid")
     staging = os.path.dirname(os.path.abspath(a.config).rstrip("/"))
     res = {"trigger": a.trigger, "base": a.base, "lat": [], "requested": [], "applied": []}
-    quiet = lambda: wait_quiet(a.log, a.quiet, 30)
+    quiet = lambda: wait_settled(a.log, a.quiet, 60)
     if not quiet():
         res["not_quiet_before"] = 1
     for k in range(1, a.edits + 1):
@@ -203,7 +217,9 @@ def edits(a, rx):
                 return res, 2
             time.sleep(a.interval)
         res["lat"].append(round(now - t0, 4))
-        # the daemon may log ConfigApplied after the route left: read the log once it is quiet
+        # the daemon may log ConfigApplied after the route left, and a rename also wakes its file
+        # watch (one more reload, debounced, when it did not coalesce with the SIGHUP): read the
+        # log, and start the next edit, only once every reload has ended
         if not quiet():
             res["not_quiet_before"] = k + 1
         if a.log:
@@ -239,7 +255,7 @@ def main():
     p.add_argument("--trigger", choices=["file", "sighup"], default="file")
     p.add_argument("--pid", type=int)
     p.add_argument("--log")
-    p.add_argument("--quiet", type=float, default=0.4, help="daemon log silent this long before an edit, s")
+    p.add_argument("--quiet", type=float, default=0.4, help="daemon log silent this long (more than its reload debounce) before an edit, s")
     p.add_argument("--interval", type=float, default=0.001)
     a = ap.parse_args()
     rx = Receiver(a.sock, a.proto)
