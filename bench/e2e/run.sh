@@ -37,6 +37,12 @@ done
 for tool in bird birdc gobgpd gobgp exabgp vtysh /usr/lib/frr/bgpd go dotnet; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool missing; see bench/e2e/README.md (apt-get install ...)" >&2; exit 1; }
 done
+# SIGHUP ignored here (nohup) is inherited by bgplb, and .NET keeps an inherited SIG_IGN: the
+# SIGHUP trigger would silently become the debounced file watch. Detach with setsid instead.
+if (( 0x$(awk '/^SigIgn/{print $2}' /proc/$$/status) & 1 )); then
+    echo "run.sh: SIGHUP is ignored (started under nohup?); bgplb would inherit that. Use: setsid bench/e2e/run.sh ... >LOG 2>&1 &" >&2
+    exit 1
+fi
 mkdir -p "$RUN"
 OUT=${OUT:-$RUN/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
 LOGS=${OUT%.jsonl}.logs
