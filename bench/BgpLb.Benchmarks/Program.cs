@@ -11,6 +11,7 @@ namespace BgpLb.Benchmarks;
 /// dotnet run -c Release --project bench/BgpLb.Benchmarks -- --filter '*' --job short   # quick look
 /// dotnet run -c Release --project bench/BgpLb.Benchmarks -- --list flat                # names
 /// dotnet run -c Release --project bench/BgpLb.Benchmarks -- --allocator-memory         # allocator bytes retained per assignment
+/// dotnet run -c Release --project bench/BgpLb.Benchmarks -- --rib-cost                 # Adj-RIB-Out CPU per operation, bytes retained
 /// </code>
 /// </summary>
 public static class Program
@@ -20,6 +21,11 @@ public static class Program
         if (args is ["--allocator-memory"])
         {
             AllocatorMemory.Print();
+            return;
+        }
+        if (args is ["--rib-cost"])
+        {
+            RibCost.Print();
             return;
         }
         var config = DefaultConfig.Instance

@@ -16,6 +16,8 @@ public static class Workloads
         encode.Setup();
         var table = new RouteTableBenchmarks();
         table.Setup();
+        var rib = new AdjRibOutBenchmarks();
+        rib.Setup();
         return new Dictionary<string, (long, Func<int>)>(StringComparer.Ordinal)
         {
             [nameof(DecodeBenchmarks.DecodeFullUpdate)] = (full, () => 1),
@@ -27,6 +29,13 @@ public static class Workloads
             [nameof(RouteTableBenchmarks.TableV4HundredSetsGrouped)] = (Routes.TableSize, table.TableV4HundredSetsGrouped),
             [nameof(RouteTableBenchmarks.TableV4HundredSetsInterleaved)] = (Routes.TableSize, table.TableV4HundredSetsInterleaved),
             [nameof(RouteTableBenchmarks.TableV6OneSet)] = (Routes.TableSize, table.TableV6OneSet),
+            [nameof(AdjRibOutBenchmarks.CreateSetSorted)] = (Routes.TableSize, () => 0),
+            [nameof(AdjRibOutBenchmarks.CreateSetShuffled)] = (Routes.TableSize, () => 0),
+            [nameof(AdjRibOutBenchmarks.InitialDump)] = (Routes.TableSize, rib.InitialDump),
+            [nameof(AdjRibOutBenchmarks.InitialDumpHundredSets)] = (Routes.TableSize, rib.InitialDumpHundredSets),
+            [nameof(AdjRibOutBenchmarks.WithdrawAll)] = (Routes.TableSize, () => { rib.HoldAll(); return rib.WithdrawAll(); }),
+            [nameof(AdjRibOutBenchmarks.OneRouteChangedWholeSet)] = (1, () => { rib.HoldAllToggle(); return rib.OneRouteChangedWholeSet(); }),
+            [nameof(AdjRibOutBenchmarks.OneRouteChangedWith)] = (1, () => { rib.HoldAllToggle(); return rib.OneRouteChangedWith(); }),
         };
     }
 }

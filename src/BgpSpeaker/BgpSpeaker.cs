@@ -36,8 +36,9 @@ public sealed class BgpSpeaker : IAsyncDisposable
     private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Task Loop)> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Dictionary<string, IReadOnlyCollection<Route>> _peerRoutes = new(StringComparer.Ordinal);
-    private IReadOnlyCollection<Route> _routes = [];
+    private readonly Dictionary<string, RouteSet> _peerRoutes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
+    private RouteSet _routes = RouteSet.Empty;
 
     public BgpSpeaker(TimeProvider time, Func<Random>? random = null, ILoggerFactory? loggers = null)
     {
@@ -60,8 +61,10 @@ public sealed class BgpSpeaker : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(endpoint);
         Peer? old;
         Peer created;
+        bool held;
         lock (_lock)
         {
+            held = _held.Contains(name);
             if (_peers.TryGetValue(name, out old) && old.Options == options && old.Endpoint == endpoint && old.Passive == passive)
             {
                 return;
@@ -76,7 +79,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
         created.Session.StateChanged += (_, transition) => PeerStateChanged?.Invoke(name, transition);
         created.Session.SetRoutes(RoutesFor(name));
-        created.Session.Start(passive);
+        created.Session.Start(passive, held);
         foreach (var (listener, _) in ListenersSnapshot())
         {
             if (old is not null)
@@ -87,6 +90,41 @@ public sealed class BgpSpeaker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes a peer's session down with Cease / <paramref name="subcode"/> and keeps it down, through
+    /// configuration changes, until <see cref="ReleasePeer"/>: RFC 5882 §4.3, a BFD session that went
+    /// Down takes BGP (and our routes at the peer) with it, and BGP waits for BFD to come back Up.
+    /// Holding a peer that is not configured yet holds it from its start.
+    /// </summary>
+    public async Task HoldPeerAsync(string name, CeaseSubcode subcode, CancellationToken cancellationToken)
+    {
+        Peer? peer;
+        lock (_lock)
+        {
+            _held.Add(name);
+            _peers.TryGetValue(name, out peer);
+        }
+        if (peer is not null)
+        {
+            await peer.Session.StopAsync(subcode, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lets a held peer's session start again (BFD is Up).</summary>
+    public void ReleasePeer(string name)
+    {
+        Peer? peer;
+        lock (_lock)
+        {
+            if (!_held.Remove(name))
+            {
+                return;
+            }
+            _peers.TryGetValue(name, out peer);
+        }
+        peer?.Session.Resume();
+    }
+
     /// <summary>Removes a peer after an administrative shutdown carrying <paramref name="communication"/> (RFC 9003).</summary>
     public async Task RemovePeerAsync(string name, string? communication, CancellationToken cancellationToken)
     {
@@ -95,6 +133,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
         {
             _peers.Remove(name, out peer);
             _peerRoutes.Remove(name);
+            _held.Remove(name);
         }
         if (peer is null)
         {
@@ -114,7 +153,11 @@ public sealed class BgpSpeaker : IAsyncDisposable
     /// The routes every peer should hold, except peers given their own set with
     /// <see cref="SetRoutes(string, IReadOnlyCollection{Route})"/>; each peer receives only what changed for it.
     /// </summary>
-    public void SetRoutes(IReadOnlyCollection<Route> routes)
+    /// <exception cref="ArgumentException">A prefix appears twice.</exception>
+    public void SetRoutes(IReadOnlyCollection<Route> routes) => SetRoutes(RouteSet.Create(routes));
+
+    /// <summary>As <see cref="SetRoutes(IReadOnlyCollection{Route})"/>, with a set laid out once and shared by every peer.</summary>
+    public void SetRoutes(RouteSet routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
         List<Peer> peers;
@@ -134,7 +177,14 @@ public sealed class BgpSpeaker : IAsyncDisposable
     /// adding the peer and its first UPDATEs already carry them). The daemon plans per peer: an
     /// advertisement may name its peers and carry its own attributes.
     /// </summary>
-    public void SetRoutes(string name, IReadOnlyCollection<Route> routes)
+    /// <exception cref="ArgumentException">A prefix appears twice.</exception>
+    public void SetRoutes(string name, IReadOnlyCollection<Route> routes) => SetRoutes(name, RouteSet.Create(routes));
+
+    /// <summary>
+    /// As <see cref="SetRoutes(string, IReadOnlyCollection{Route})"/> with an immutable set: one made from the
+    /// peer's previous set by <see cref="RouteSet.With"/> costs the session only the changed prefixes.
+    /// </summary>
+    public void SetRoutes(string name, RouteSet routes)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(routes);
@@ -147,7 +197,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
         peer?.Session.SetRoutes(routes);
     }
 
-    private IReadOnlyCollection<Route> RoutesFor(string name)
+    /// <summary>The set peer <paramref name="name"/> holds (its own, or the one every peer holds), to derive the next one from.</summary>
+    public RouteSet RoutesFor(string name)
     {
         lock (_lock)
         {

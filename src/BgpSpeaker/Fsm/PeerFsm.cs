@@ -360,13 +360,14 @@ public sealed class PeerFsm
     /// <summary>
     /// The Cease for a stop. With the RFC 8538 N bit negotiated both ways, the peer keeps our routes
     /// after any Cease but Hard Reset (as for a graceful restart), so a stop meant to remove them for
-    /// good (the peer was de-configured, or an administrative reset) is sent as Hard Reset (§3, §5).
+    /// good (the peer was de-configured, an administrative reset, or BFD found the path dead: RFC 5882
+    /// §4.3 wants the routes gone) is sent as Hard Reset (§3, §5).
     /// </summary>
     private NotificationMessage Cease(StopRequested stop)
     {
         var cease = NotificationMessage.Cease(stop.Subcode, stop.Communication);
         var notificationGr = _options.GracefulRestartTime is not null && Session?.PeerGracefulRestart is { Notification: true };
-        return notificationGr && stop.Subcode is CeaseSubcode.PeerDeconfigured or CeaseSubcode.AdministrativeReset
+        return notificationGr && stop.Subcode is CeaseSubcode.PeerDeconfigured or CeaseSubcode.AdministrativeReset or CeaseSubcode.BfdDown
             ? NotificationMessage.HardReset(cease)
             : cease;
     }

@@ -33,7 +33,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private readonly AdjRibIn _received;
     private readonly Channel<object> _inputs = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private IReadOnlyCollection<Route> _routes = [];
+    private RouteSet _routes = RouteSet.Empty;
     private int _nextConnectionId;
     private int _timerGeneration;
     private bool _passive;
@@ -119,16 +119,30 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// Starts the session loop: connects (RFC 4271 event 3, AutomaticStart) or, when
     /// <paramref name="passive"/>, waits for the peer's connection (event 5) handed over by <see cref="Accept"/>.
     /// </summary>
-    public void Start(bool passive = false)
+    public void Start(bool passive = false) => Start(passive, held: false);
+
+    /// <summary>
+    /// Starts the session loop; when <paramref name="held"/>, the session stays Idle (no connection,
+    /// inbound ones refused) until <see cref="Resume"/>: a peer whose BFD session is down (RFC 5882 §4.3).
+    /// </summary>
+    public void Start(bool passive, bool held)
     {
         if (_loop is not null)
         {
             throw new InvalidOperationException("The session is already running.");
         }
         _passive = passive;
-        _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
+        RoutePathWarmUp.Start();
+        _stopped = held;
+        if (!held)
+        {
+            _inputs.Writer.TryWrite(new StartRequested(Automatic: true, Passive: passive));
+        }
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Starts a stopped (or held) session again, as an automatic start (RFC 4271 event 3 or 5). Nothing if it runs.</summary>
+    public void Resume() => _inputs.Writer.TryWrite(ResumeCommand.Instance);
 
     /// <summary>
     /// Hands over a connection the peer opened to us (RFC 4271 event 17). While the session waits
@@ -145,8 +159,19 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Replaces the routes to announce; only the differences go on the wire.</summary>
-    public void SetRoutes(IReadOnlyCollection<Route> routes)
+    /// <summary>
+    /// Replaces the routes to announce; only the differences go on the wire. The set is laid out
+    /// (<see cref="RouteSet.Create"/>) here, on the caller's thread, not on the session loop.
+    /// </summary>
+    /// <exception cref="ArgumentException">A prefix appears twice.</exception>
+    public void SetRoutes(IReadOnlyCollection<Route> routes) => SetRoutes(RouteSet.Create(routes));
+
+    /// <summary>
+    /// Replaces the routes to announce with an immutable set, which any number of sessions can
+    /// share. A set made from the previous one by <see cref="RouteSet.With"/> costs the session
+    /// only its changes.
+    /// </summary>
+    public void SetRoutes(RouteSet routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
         _inputs.Writer.TryWrite(new RoutesChanged(routes));
@@ -274,6 +299,13 @@ public sealed partial class PeerSession : IAsyncDisposable
                 break;
             case ReadReceived read:
                 read.Done.TrySetResult(_received.Snapshot());
+                break;
+            case ResumeCommand:
+                if (_stopped)
+                {
+                    _stopped = false;
+                    Apply(_main, new StartRequested(Automatic: true, Passive: _passive));
+                }
                 break;
             case StopCommand stop:
                 _stopped = true;
@@ -488,26 +520,25 @@ public sealed partial class PeerSession : IAsyncDisposable
         Flush(attempt);
     }
 
+    /// <summary>
+    /// Fits the route set to this session: per attribute group (not per route), the attributes the
+    /// export policy gives, or none where the peer did not negotiate the family or we have no next
+    /// hop for it.
+    /// </summary>
     private void PlanRoutes()
     {
         if (_policy is null || _main.Fsm.Session is not { } session)
         {
             return;
         }
-        var desired = new List<KeyValuePair<Nlri, PathAttributes>>(_routes.Count);
-        foreach (var route in _routes)
+        var templates = _routes.Templates;
+        var attributes = new PathAttributes?[templates.Length];
+        for (var g = 0; g < templates.Length; g++)
         {
-            var family = route.Prefix.Family == Afi.IPv4 ? AfiSafi.IPv4Unicast : AfiSafi.IPv6Unicast;
-            if (!session.Families.AsSpan().Contains(family))
-            {
-                continue; // the peer did not negotiate this family
-            }
-            if (_policy.Attributes(route) is { } attributes)
-            {
-                desired.Add(KeyValuePair.Create(new Nlri(route.Prefix), attributes));
-            }
+            var family = templates[g].Prefix.Family == Afi.IPv4 ? AfiSafi.IPv4Unicast : AfiSafi.IPv6Unicast;
+            attributes[g] = session.Families.AsSpan().Contains(family) ? _policy.Attributes(templates[g]) : null;
         }
-        _rib.SetDesired(desired);
+        _rib.SetDesired(_routes, attributes);
     }
 
     private void StartTimer(Attempt attempt, BgpTimer timer, TimeSpan after)
@@ -546,11 +577,16 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private sealed record TimerFired(Attempt Attempt, BgpTimer Timer, int Generation);
 
-    private sealed record RoutesChanged(IReadOnlyCollection<Route> Routes);
+    private sealed record RoutesChanged(RouteSet Routes);
 
     private sealed record ReadReceived(TaskCompletionSource<IReadOnlyList<ReceivedRoute>> Done);
 
     private void PublishReceived() => _receivedCount = new ReceivedCount(_received.Count, _received.NotStored);
 
     private sealed record StopCommand(CeaseSubcode Subcode, string? Communication, TaskCompletionSource Done);
+
+    private sealed record ResumeCommand
+    {
+        public static readonly ResumeCommand Instance = new();
+    }
 }

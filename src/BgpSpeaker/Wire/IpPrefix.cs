@@ -10,7 +10,7 @@ namespace BgpLb.BgpSpeaker.Wire;
 /// as two 64-bit halves rather than a <see cref="UInt128"/>, whose 16-octet alignment would pad
 /// every <see cref="Nlri"/> to 48 octets instead of 32.
 /// </summary>
-public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>
+public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>, INlriEntry
 {
     private readonly ulong _high;
     private readonly ulong _low;
@@ -107,16 +107,17 @@ public readonly struct IpPrefix : IEquatable<IpPrefix>, IComparable<IpPrefix>
 
     public override int GetHashCode() => HashCode.Combine(Family, Length, _high, _low);
 
-    public int CompareTo(IpPrefix other)
-    {
-        var c = Family.CompareTo(other.Family);
-        if (c != 0)
-        {
-            return c;
-        }
-        c = Bits.CompareTo(other.Bits);
-        return c != 0 ? c : Length.CompareTo(other.Length);
-    }
+    /// <summary>Family, then address, then length: the order of every table on the route path (IPv4 before IPv6).</summary>
+    public int CompareTo(IpPrefix other) =>
+        Family != other.Family ? (Family < other.Family ? -1 : 1)
+        : _high != other._high ? (_high < other._high ? -1 : 1)
+        : _low != other._low ? (_low < other._low ? -1 : 1)
+        : Length.CompareTo(other.Length);
+
+    IpPrefix INlriEntry.Prefix => this;
+
+    /// <summary>Our own routes carry path identifier 0 (RFC 7911 §3 leaves its value to the sender).</summary>
+    uint INlriEntry.PathId => 0;
 
     public static bool operator ==(IpPrefix left, IpPrefix right) => left.Equals(right);
 

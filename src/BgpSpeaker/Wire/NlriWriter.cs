@@ -5,9 +5,11 @@ namespace BgpLb.BgpSpeaker.Wire;
 /// <summary>Writes prefixes in the RFC 4271 §4.3 / RFC 7911 §3 encoding.</summary>
 internal static class NlriWriter
 {
-    public static int Size(in Nlri nlri, bool addPath) => (addPath ? 5 : 1) + nlri.Prefix.WireBytes;
+    public static int Size<T>(in T nlri, bool addPath)
+        where T : struct, INlriEntry => (addPath ? 5 : 1) + nlri.Prefix.WireBytes;
 
-    public static int Size(ReadOnlySpan<Nlri> nlri, bool addPath)
+    public static int Size<T>(ReadOnlySpan<T> nlri, bool addPath)
+        where T : struct, INlriEntry
     {
         var size = 0;
         foreach (ref readonly var entry in nlri)
@@ -17,7 +19,8 @@ internal static class NlriWriter
         return size;
     }
 
-    public static int Write(Span<byte> destination, in Nlri nlri, bool addPath)
+    public static int Write<T>(Span<byte> destination, in T nlri, bool addPath)
+        where T : struct, INlriEntry
     {
         var at = 0;
         if (addPath)
@@ -41,7 +44,8 @@ internal static class NlriWriter
         return at + prefix.WireBytes;
     }
 
-    public static int Write(Span<byte> destination, ReadOnlySpan<Nlri> nlri, bool addPath)
+    public static int Write<T>(Span<byte> destination, ReadOnlySpan<T> nlri, bool addPath)
+        where T : struct, INlriEntry
     {
         var at = 0;
         foreach (ref readonly var entry in nlri)

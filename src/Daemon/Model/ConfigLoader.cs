@@ -33,7 +33,10 @@ public sealed partial class ConfigLoader
     {
     }
 
-    public static ConfigLoadResult Load(string path)
+    public static ConfigLoadResult Load(string path) => Load(path, null);
+
+    /// <summary>Loads as <see cref="Load(string)"/>, taking over from <paramref name="cache"/> what unchanged files held (a reload).</summary>
+    public static ConfigLoadResult Load(string path, ConfigCache? cache)
     {
         ArgumentNullException.ThrowIfNull(path);
         var loader = new ConfigLoader();
@@ -57,8 +60,29 @@ public sealed partial class ConfigLoader
             loader.FileError(path, "no such file or folder");
             files = [];
         }
+        if (cache is not null)
+        {
+            cache.LastHits = 0;
+        }
         foreach (var file in files)
         {
+            FileStamp stamp;
+            try
+            {
+                stamp = FileStamp.Of(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                loader.FileError(file, "cannot be read: " + e.Message);
+                continue;
+            }
+            if (cache is not null && cache.TryGet(file, stamp, out var cached))
+            {
+                loader.TakeOver(cached);
+                cache.LastHits++;
+                continue;
+            }
+            var mark = loader.Mark();
             StreamReader reader;
             try
             {
@@ -73,7 +97,12 @@ public sealed partial class ConfigLoader
             {
                 loader.Read(file, reader);
             }
+            if (cache is not null && loader.OnlyBulkSince(mark))
+            {
+                cache.Set(file, loader.Since(mark, stamp));
+            }
         }
+        cache?.Keep(files);
         return loader.Finish(files.Length);
     }
 
@@ -86,6 +115,36 @@ public sealed partial class ConfigLoader
         using var reader = new StringReader(text);
         loader.Read(file, reader);
         return loader.Finish(1);
+    }
+
+    /// <summary>How long each list was before a file was read.</summary>
+    private readonly record struct ListMark(int Diagnostics, int Services, int Nodes, int Namespaces, int Secrets, int EndpointSlices,
+        int Pools, int Peers, int BgpAdvertisements, int L2Advertisements, int BfdProfiles, int Communities);
+
+    private ListMark Mark() => new(_diagnostics.Count, _services.Count, _nodes.Count, _namespaces.Count, _secrets.Count, _endpointSlices.Count,
+        _pools.Count, _peers.Count, _bgpAdvertisements.Count, _l2Advertisements.Count, _bfdProfiles.Count, _communities.Count);
+
+    /// <summary>True when the file read since <paramref name="mark"/> added none of the kinds that keep their document.</summary>
+    private bool OnlyBulkSince(ListMark mark) =>
+        _pools.Count == mark.Pools && _peers.Count == mark.Peers && _bgpAdvertisements.Count == mark.BgpAdvertisements
+        && _l2Advertisements.Count == mark.L2Advertisements && _bfdProfiles.Count == mark.BfdProfiles && _communities.Count == mark.Communities;
+
+    private CachedFile Since(ListMark mark, FileStamp stamp) => new(stamp,
+        [.. _diagnostics.Skip(mark.Diagnostics)],
+        [.. _services.Skip(mark.Services)],
+        [.. _nodes.Skip(mark.Nodes)],
+        [.. _namespaces.Skip(mark.Namespaces)],
+        [.. _secrets.Skip(mark.Secrets)],
+        [.. _endpointSlices.Skip(mark.EndpointSlices)]);
+
+    private void TakeOver(CachedFile cached)
+    {
+        _diagnostics.AddRange(cached.Diagnostics);
+        _services.AddRange(cached.Services);
+        _nodes.AddRange(cached.Nodes);
+        _namespaces.AddRange(cached.Namespaces);
+        _secrets.AddRange(cached.Secrets);
+        _endpointSlices.AddRange(cached.EndpointSlices);
     }
 
     private void FileError(string file, string message) =>

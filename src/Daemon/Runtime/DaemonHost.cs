@@ -25,6 +25,9 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
 
     /// <summary>Creates the BGP sockets (tests open them in a network namespace of their own); null: ordinary sockets.</summary>
     internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? SocketFactory { get; init; }
+
+    /// <summary>Creates BFD's UDP sockets (and the probe that finds BFD's local address); null: ordinary sockets.</summary>
+    internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? UdpSocketFactory { get; init; }
 }
 
 /// <summary>
@@ -46,6 +49,8 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly IpAllocator _allocator = new();
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
+    private readonly BfdCoupling _bfd;
+    private readonly ConfigCache _configCache = new();
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
@@ -61,6 +66,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _log = loggers.CreateLogger("BgpLb.Daemon");
         _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
         _state = new StateFile(options.StatePath);
+        _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
     }
 
     /// <summary>The running configuration (the last good one).</summary>
@@ -134,7 +140,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private async Task ReloadAsync(string trigger, CancellationToken stop)
     {
         Log.ReloadRequested(_log, trigger);
-        var result = ConfigLoader.Load(_options.ConfigPath);
+        var result = ConfigLoader.Load(_options.ConfigPath, _configCache);
         if (result.Snapshot is not { } snapshot)
         {
             foreach (var error in result.Errors)
@@ -222,6 +228,7 @@ public sealed class DaemonHost : IAsyncDisposable
         var plan = Planner.Planner.Build(snapshot, assignments, node);
         LogNotices(plan);
         await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
+        await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
         if (!plan.Layer2.IsEmpty)
         {
             Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
@@ -265,6 +272,22 @@ public sealed class DaemonHost : IAsyncDisposable
         }
     }
 
+    private async Task ApplyBfdAsync(ConfigSnapshot snapshot, Plan plan, CancellationToken stop)
+    {
+        var profiles = snapshot.BfdProfiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        // The model refuses a bfdProfile that names no BFDProfile, so the lookup cannot miss.
+        var wanted = plan.Peers.Where(p => p.Peer.BfdProfile is not null)
+            .Select(p => (p.Key, p.Peer, profiles[p.Peer.BfdProfile!])).ToList();
+        try
+        {
+            await _bfd.ApplyAsync(wanted, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BfdSession.BfdConfigurationException or System.Net.Sockets.SocketException)
+        {
+            Log.NotServed(_log, $"BFD could not be set up, the BGP sessions run on their hold timers: {e.Message}");
+        }
+    }
+
     /// <summary>Says what the plan asks that this peer's session cannot carry, rather than letting the speaker drop it silently.</summary>
     private void WarnUnserved(PeerPlan plan, PeerEndpoint endpoint)
     {
@@ -275,10 +298,6 @@ public sealed class DaemonHost : IAsyncDisposable
             Log.NotServed(_log, v4Session
                 ? $"BGP peer {plan.Key}: {other} IPv6 route(s) not announced: the session runs over IPv4 and no IPv6 next hop is known; add a BGPPeer with the router's IPv6 address"
                 : $"BGP peer {plan.Key}: {other} IPv4 route(s) not announced: the session runs over IPv6 and no IPv4 next hop is known; add a BGPPeer with the router's IPv4 address");
-        }
-        if (plan.Peer.BfdProfile is { } profile)
-        {
-            Log.NotServed(_log, $"BGP peer {plan.Key}: bfdProfile {profile} is not run by `bgplb run` yet (the BFD library is not wired into the daemon): failures are detected by the BGP hold timer ({plan.Peer.HoldTime.TotalSeconds:0} s)");
         }
     }
 
@@ -385,5 +404,9 @@ public sealed class DaemonHost : IAsyncDisposable
         Log.Stopped(_log);
     }
 
-    public async ValueTask DisposeAsync() => await _speaker.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _speaker.DisposeAsync().ConfigureAwait(false);
+        await _bfd.DisposeAsync().ConfigureAwait(false);
+    }
 }

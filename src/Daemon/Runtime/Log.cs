@@ -47,6 +47,21 @@ internal static partial class Log
     [LoggerMessage(EventId = 5018, Level = LogLevel.Critical, Message = "bgplb stopped: {Reason}")]
     public static partial void Failed(ILogger logger, Exception exception, string reason);
 
+    [LoggerMessage(EventId = 5019, Level = LogLevel.Warning, Message = "BFD to BGP peer {Peer} went {From} -> Down ({Diagnostic}): BGP session dropped (Cease / BFD Down) and held until BFD is Up")]
+    public static partial void BfdDown(ILogger logger, string peer, BgpLb.BfdSession.Wire.BfdState from, BgpLb.BfdSession.Wire.BfdDiagnostic diagnostic);
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "BFD to BGP peer {Peer} is Up: BGP may connect")]
+    public static partial void BfdUp(ILogger logger, string peer);
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Information, Message = "BFD session for BGP peer {Peer}: {Session} with profile {Profile} ({State})")]
+    public static partial void BfdConfigured(ILogger logger, string peer, BgpLb.BfdSession.BfdPeer session, string profile, BgpLb.BfdSession.Wire.BfdState state);
+
+    [LoggerMessage(EventId = 5022, Level = LogLevel.Information, Message = "BFD session for BGP peer {Peer}: {Session} removed")]
+    public static partial void BfdRemoved(ILogger logger, string peer, BgpLb.BfdSession.BfdPeer session);
+
+    [LoggerMessage(EventId = 5023, Level = LogLevel.Information, Message = "BFD to BGP peer {Peer}: the peer took its session AdminDown; not a path failure (RFC 5882 4.1), the BGP session stays")]
+    public static partial void BfdAdminDown(ILogger logger, string peer);
+
     [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "stopped")]
     public static partial void Stopped(ILogger logger);
 

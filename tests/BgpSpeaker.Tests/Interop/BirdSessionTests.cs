@@ -108,30 +108,7 @@ public sealed partial class BirdSessionTests(ITestOutputHelper output)
             return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
         }
 
-        public ReceivedRoute? Route(string prefix)
-        {
-            var text = Birdc($"show route all {prefix} protocol bgplb");
-            if (text.Contains("Network not found", StringComparison.Ordinal))
-            {
-                return null;
-            }
-            var attributes = text.Split('\n').Select(l => AttributeLine().Match(l)).Where(m => m.Success)
-                .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim(), StringComparer.Ordinal);
-            string[] Words(string name) => attributes.TryGetValue(name, out var value) ? value.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-            uint? Number(string name) => attributes.TryGetValue(name, out var value) ? uint.Parse(value, CultureInfo.InvariantCulture) : null;
-            // "(65000,100) (65535,65281)" and "(4200000001, 1, 2)": one community per parenthesis.
-            string[] Communities(string name) => attributes.TryGetValue(name, out var value)
-                ? Parenthesised().Matches(value).Select(m => m.Groups[1].Value.Replace(" ", "", StringComparison.Ordinal).Replace(',', ':')).ToArray()
-                : [];
-            return new ReceivedRoute(
-                attributes.GetValueOrDefault("origin", "(none)"),
-                Words("as_path").Select(a => uint.Parse(a, CultureInfo.InvariantCulture)).ToArray(),
-                Words("next_hop"),
-                Number("med"),
-                Number("local_pref"),
-                Communities("community"),
-                Communities("large_community"));
-        }
+        public ReceivedRoute? Route(string prefix) => ReceivedRoute.FromBird(Birdc($"show route all {prefix} protocol bgplb"));
 
         /// <summary>BIRD shows both IPv6 next hops in <c>BGP.next_hop</c>.</summary>
         public bool ShowsLinkLocalNextHop => true;
@@ -168,11 +145,5 @@ public sealed partial class BirdSessionTests(ITestOutputHelper output)
 
         [GeneratedRegex(@"^(\d+) of \d+ routes", RegexOptions.Multiline)]
         private static partial Regex CountLine();
-
-        [GeneratedRegex(@"^\s+BGP\.(\w+)(?: \[[^\]]*\])?:(.*)$")]
-        private static partial Regex AttributeLine();
-
-        [GeneratedRegex(@"\(([^)]*)\)")]
-        private static partial Regex Parenthesised();
     }
 }

@@ -99,19 +99,7 @@ public sealed class FrrSessionTests(ITestOutputHelper output)
             var path = Assert.Single(paths.EnumerateArray());
             Assert.True(path.GetProperty("valid").GetBoolean(), $"FRR holds {prefix} as invalid: {path}");
             Assert.Equal(Neighbor, path.GetProperty("peer").GetProperty("peerId").GetString());
-            static string[] Words(JsonElement e, string name) =>
-                e.TryGetProperty(name, out var value) ? value.GetProperty("string").GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-            static uint? Number(JsonElement e, string name) => e.TryGetProperty(name, out var value) ? value.GetUInt32() : null;
-            return new ReceivedRoute(
-                path.GetProperty("origin").GetString()!,
-                // The segments, not the text: FRR writes an empty AS_PATH as "Local".
-                path.GetProperty("aspath").GetProperty("segments").EnumerateArray().SelectMany(s => s.GetProperty("list").EnumerateArray()).Select(a => a.GetUInt32()).ToArray(),
-                path.GetProperty("nexthops").EnumerateArray().Select(n => n.GetProperty("ip").GetString()!).ToArray(),
-                Number(path, "metric"),
-                Number(path, "locPrf"),
-                // FRR names well-known communities (RFC 1997): no-export is 65535:65281.
-                Words(path, "community").Select(c => c == "no-export" ? "65535:65281" : c).ToArray(),
-                Words(path, "largeCommunity"));
+            return ReceivedRoute.FromFrr(path);
         }
 
         /// <summary>FRR lists the global and the link-local next hop (<c>scope</c> global / link-local).</summary>

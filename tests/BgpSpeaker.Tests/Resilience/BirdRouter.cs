@@ -44,6 +44,9 @@ internal sealed partial class BirdRouter(ResilienceLab lab, RouterConfig config)
         Lab.Ns($"bird -c {Lab.Dir}/bird.conf -s {Socket} -P {PidFile}");
     }
 
+    /// <summary>A persistent control-socket connection, for polls every few milliseconds.</summary>
+    public BirdControl Control() => new(Socket);
+
     public string Birdc(string command) => NetnsLab.Run($"birdc -s {Socket} {command}").Output;
 
     public override int Count(Afi family)

@@ -15,13 +15,15 @@ namespace BgpLb.BgpSpeaker.Tests.Resilience;
 /// </summary>
 internal sealed class ResilienceLab : IDisposable
 {
-    private const string Prefix = "bgplbr";
+    private const string DefaultPrefix = "bgplbr";
     private readonly NetnsLab _net;
 
-    public ResilienceLab(string name)
+    /// <param name="name">The lab's name, after the prefix.</param>
+    /// <param name="prefix">Namespace prefix: a test that must never share stale-lab clean-up with the others (the stress test) takes its own.</param>
+    public ResilienceLab(string name, string prefix = DefaultPrefix)
     {
-        _net = new NetnsLab(name, Prefix);
-        Dir = Directory.CreateTempSubdirectory($"{Prefix}-{name}-").FullName;
+        _net = new NetnsLab(name, prefix);
+        Dir = Directory.CreateTempSubdirectory($"{prefix}-{name}-").FullName;
     }
 
     /// <summary>The router's namespace.</summary>

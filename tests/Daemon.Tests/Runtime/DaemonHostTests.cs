@@ -71,7 +71,9 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
         }
     }
 
-    private static string Config(params string[] services) => $$"""
+    private static string Config(params string[] services) => ConfigWithPeer("", services);
+
+    private static string ConfigWithPeer(string peerExtra, params string[] services) => $$"""
         apiVersion: bgplb.io/v1beta1
         kind: IPAddressPool
         metadata: { name: vips }
@@ -80,7 +82,7 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
         apiVersion: bgplb.io/v1beta1
         kind: BGPPeer
         metadata: { name: router }
-        spec: { myASN: {{OurAsn}}, peerASN: {{RouterAsn}}, peerAddress: {{NetnsLab.PeerV4}}, routerID: 198.51.100.7, holdTime: 9s, enableGracefulRestart: true }
+        spec: { myASN: {{OurAsn}}, peerASN: {{RouterAsn}}, peerAddress: {{NetnsLab.PeerV4}}, routerID: 198.51.100.7, holdTime: 9s, enableGracefulRestart: true{{peerExtra}} }
         ---
         apiVersion: bgplb.io/v1beta1
         kind: BGPAdvertisement
@@ -124,7 +126,12 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
         var loaded = ConfigLoader.Load(ConfigPath);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Diagnostics));
         var loggers = new LineLoggerProvider(_log, json: false, LogLevel.Information, TimeProvider.System);
-        var host = new DaemonHost(new RunOptions(ConfigPath, StatePath, "node-1") { BgpPort = 0, ReloadDebounce = TimeSpan.FromMilliseconds(50), SocketFactory = _lab.CreateSocket }, loggers, TimeProvider.System);
+        var host = new DaemonHost(new RunOptions(ConfigPath, StatePath, "node-1") {
+            BgpPort = 0,
+            ReloadDebounce = TimeSpan.FromMilliseconds(50),
+            SocketFactory = _lab.CreateSocket,
+            UdpSocketFactory = family => _lab.CreateSocket(family, SocketType.Dgram, ProtocolType.Udp),
+        }, loggers, TimeProvider.System);
         var stop = new CancellationTokenSource();
         return new Running(host, Task.Run(() => host.RunAsync(loaded.Snapshot!, 0, stop.Token)), stop);
     }
@@ -267,5 +274,52 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
         await using var daemon = Start(Config("web"));
         var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await daemon.StopAsync());
         Assert.Contains(StatePath, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bfd_failure_drops_the_bgp_session_and_holds_it_until_bfd_is_up_again()
+    {
+        // The router runs our BFD too, in its namespace, at 50 ms x 3.
+        await using var routerBfd = new BfdSession.BfdSessions(new BfdSession.BfdSessionsOptions
+        {
+            SocketFactory = family => NetnsLab.InNamespace(_lab.Namespace, () => new Socket(family, SocketType.Dgram, ProtocolType.Udp)),
+        });
+        var fast = new BfdSession.BfdProfile { ReceiveInterval = TimeSpan.FromMilliseconds(50), TransmitInterval = TimeSpan.FromMilliseconds(50) };
+        var toDaemon = new BfdSession.BfdPeer(IPAddress.Parse(NetnsLab.HostV4), IPAddress.Parse(NetnsLab.PeerV4));
+        routerBfd.AddOrUpdate(toDaemon, fast);
+        var profile = """
+            apiVersion: bgplb.io/v1beta1
+            kind: BFDProfile
+            metadata: { name: fast }
+            spec: { receiveInterval: 50, transmitInterval: 50, detectMultiplier: 3 }
+            ---
+
+            """;
+        await using var daemon = Start(ConfigWithPeer(", bfdProfile: fast", "web") + profile);
+        await RoutesAtRouterAsync(r => r.Count == 1);
+        await LogLineAsync("[BfdUp]");
+
+        // A silent cut of BFD alone (the router's BFD packets dropped on arrival), so only BFD can tell.
+        _lab.Ns("nft add table inet bfdcut");
+        _lab.Ns("nft add chain inet bfdcut in { type filter hook input priority 0 \\; policy accept \\; }");
+        _lab.Ns("nft add rule inet bfdcut in udp dport 3784 drop");
+        await LogLineAsync("[BfdDown]");
+        Assert.Contains("ControlDetectionTimeExpired", LogText, StringComparison.Ordinal);
+        // RFC 8538 is negotiated (both sides set N), so the Cease / BFD Down travels inside a Hard Reset: the router drops our routes.
+        await LogLineAsync("sent NOTIFICATION Cease/HardReset data 060A");
+        Assert.Empty(await RoutesAtRouterAsync(r => r.Count == 0));
+        // Held: no reconnect while BFD is down, though the router would accept one.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(BgpSpeaker.Fsm.BgpState.Idle, daemon.Host.Speaker.Peers.Single().State);
+
+        _lab.Ns("nft delete table inet bfdcut");
+        await LogLineAsync("[BfdUp]", occurrence: 2);
+        Assert.Single(await RoutesAtRouterAsync(r => r.Count == 1));
+
+        // The router deconfiguring its BFD session (AdminDown) is no failure: BGP stays up (RFC 5882 §4.1).
+        await routerBfd.RemoveAsync(toDaemon, CancellationToken.None);
+        await LogLineAsync("[BfdAdminDown]");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(BgpSpeaker.Fsm.BgpState.Established, daemon.Host.Speaker.Peers.Single().State);
     }
 }

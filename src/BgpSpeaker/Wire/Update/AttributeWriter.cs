@@ -202,7 +202,8 @@ internal readonly ref struct AttributeWriter
     /// Writes MP_REACH_NLRI carrying <paramref name="nlri"/> (not the list in <paramref name="reach"/>),
     /// so the builder can put each batch of one attribute set in its own message without allocating.
     /// </summary>
-    internal static void WriteMpReach(Span<byte> destination, ref int at, MpReach reach, ReadOnlySpan<Nlri> nlri, bool addPath)
+    internal static void WriteMpReach<T>(Span<byte> destination, ref int at, MpReach reach, ReadOnlySpan<T> nlri, bool addPath)
+        where T : struct, INlriEntry
     {
         var length = MpReachFixed(reach) + NlriWriter.Size(nlri, addPath);
         var value = Begin(destination, ref at, OptionalNonTransitive, AttributeType.MpReachNlri, length);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace BgpLb.BgpSpeaker.Wire;
 
@@ -35,10 +36,25 @@ public sealed class UpdateBuilder
     /// attributes carry an <see cref="MpReach"/> (family and next hops; its own NLRI list is
     /// ignored) and the prefixes go inside it. Returns the number of messages written.
     /// </summary>
-    public int WriteAnnouncements(IBufferWriter<byte> output, PathAttributes attributes, ReadOnlySpan<Nlri> nlri)
+    public int WriteAnnouncements(IBufferWriter<byte> output, PathAttributes attributes, ReadOnlySpan<Nlri> nlri) =>
+        Announce(output, attributes, nlri, long.MaxValue, out _);
+
+    /// <summary>
+    /// The Adj-RIB-Out's form: bare prefixes (path identifier 0), and whole messages only while
+    /// fewer than <paramref name="maxBytes"/> octets are written (at least one message), so a
+    /// budget never makes an UPDATE smaller than it could be. <paramref name="consumed"/> says how
+    /// many prefixes went out.
+    /// </summary>
+    internal int WriteAnnouncements(IBufferWriter<byte> output, PathAttributes attributes, ReadOnlySpan<IpPrefix> prefixes, long maxBytes, out int consumed) =>
+        Announce(output, attributes, prefixes, maxBytes, out consumed);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Announce<T>(IBufferWriter<byte> output, PathAttributes attributes, ReadOnlySpan<T> nlri, long maxBytes, out int consumed)
+        where T : struct, INlriEntry
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(attributes);
+        consumed = 0;
         if (nlri.IsEmpty)
         {
             return 0;
@@ -59,7 +75,8 @@ public sealed class UpdateBuilder
         var max = _options.MaxMessageLength;
         var reachFixed = reach is null ? 0 : AttributeWriter.MpReachFixed(reach);
         var messages = 0;
-        while (!nlri.IsEmpty)
+        long written = 0;
+        while (!nlri.IsEmpty && written < maxBytes)
         {
             // How many prefixes fit: the MP_REACH header grows by an octet once its value passes 255.
             var room = max - UpdateFixedLength - restLength;
@@ -102,6 +119,8 @@ public sealed class UpdateBuilder
             }
             output.Advance(length);
             messages++;
+            written += length;
+            consumed += count;
             nlri = nlri[count..];
         }
         return messages;
@@ -111,9 +130,19 @@ public sealed class UpdateBuilder
     /// Withdraws <paramref name="nlri"/> of one family: IPv4 unicast in the Withdrawn Routes field,
     /// others in MP_UNREACH_NLRI. Returns the number of messages written.
     /// </summary>
-    public int WriteWithdrawals(IBufferWriter<byte> output, AfiSafi family, ReadOnlySpan<Nlri> nlri)
+    public int WriteWithdrawals(IBufferWriter<byte> output, AfiSafi family, ReadOnlySpan<Nlri> nlri) =>
+        Withdraw(output, family, nlri, long.MaxValue, out _);
+
+    /// <summary>Withdrawals of bare prefixes under a byte budget, as <see cref="WriteAnnouncements(IBufferWriter{byte}, PathAttributes, ReadOnlySpan{IpPrefix}, long, out int)"/>.</summary>
+    internal int WriteWithdrawals(IBufferWriter<byte> output, AfiSafi family, ReadOnlySpan<IpPrefix> prefixes, long maxBytes, out int consumed) =>
+        Withdraw(output, family, prefixes, maxBytes, out consumed);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Withdraw<T>(IBufferWriter<byte> output, AfiSafi family, ReadOnlySpan<T> nlri, long maxBytes, out int consumed)
+        where T : struct, INlriEntry
     {
         ArgumentNullException.ThrowIfNull(output);
+        consumed = 0;
         if (nlri.IsEmpty)
         {
             return 0;
@@ -123,7 +152,8 @@ public sealed class UpdateBuilder
         var mp = family != AfiSafi.IPv4Unicast;
         var room = _options.MaxMessageLength - UpdateFixedLength;
         var messages = 0;
-        while (!nlri.IsEmpty)
+        long written = 0;
+        while (!nlri.IsEmpty && written < maxBytes)
         {
             var count = 0;
             var nlriBytes = 0;
@@ -160,6 +190,8 @@ public sealed class UpdateBuilder
             }
             output.Advance(length);
             messages++;
+            written += length;
+            consumed += count;
             nlri = nlri[count..];
         }
         return messages;
@@ -233,7 +265,8 @@ public sealed class UpdateBuilder
         return _scratch;
     }
 
-    private static void CheckFamily(ReadOnlySpan<Nlri> nlri, Afi family)
+    private static void CheckFamily<T>(ReadOnlySpan<T> nlri, Afi family)
+        where T : struct, INlriEntry
     {
         foreach (ref readonly var entry in nlri)
         {
