@@ -45,7 +45,8 @@ internal static class RunCommand
     {
         using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
         var log = loggers.CreateLogger("BgpLb.Daemon");
-        var loaded = ConfigLoader.Load(options.ConfigPath);
+        var cache = new ConfigCache();
+        var loaded = ConfigLoader.Load(options.ConfigPath, cache);
         if (loaded.Snapshot is not { } snapshot)
         {
             foreach (var diagnostic in loaded.Diagnostics)
@@ -56,7 +57,7 @@ internal static class RunCommand
             return Program.ExitInvalid;
         }
         using var stop = new CancellationTokenSource();
-        await using var host = new DaemonHost(options, loggers, TimeProvider.System);
+        await using var host = new DaemonHost(options, loggers, TimeProvider.System, cache);
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true; // we stop in order (Cease to every peer), not at the runtime's default

@@ -50,14 +50,15 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
     private readonly BfdCoupling _bfd;
-    private readonly ConfigCache _configCache = new();
+    private readonly ConfigCache _configCache;
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
     private bool _restarted;
     private bool _firstApply = true;
 
-    public DaemonHost(RunOptions options, ILoggerFactory loggers, TimeProvider time)
+    /// <param name="configCache">The cache the first load used, so that the first reload takes over its unchanged files too.</param>
+    public DaemonHost(RunOptions options, ILoggerFactory loggers, TimeProvider time, ConfigCache? configCache = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -66,6 +67,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _log = loggers.CreateLogger("BgpLb.Daemon");
         _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
         _state = new StateFile(options.StatePath);
+        _configCache = configCache ?? new ConfigCache();
         _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
     }
 
@@ -227,10 +229,11 @@ public sealed class DaemonHost : IAsyncDisposable
         var node = NodeIdentity.From(snapshot, _options.NodeName);
         var plan = Planner.Planner.Build(snapshot, assignments, node);
         LogNotices(plan);
-        await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
-        await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
+        warnings += await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
+        warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
         if (!plan.Layer2.IsEmpty)
         {
+            warnings++;
             Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
         }
         Current = snapshot;
@@ -242,7 +245,8 @@ public sealed class DaemonHost : IAsyncDisposable
         return true;
     }
 
-    private async Task ApplyPeersAsync(Plan plan, CancellationToken stop)
+    /// <returns>How many warnings it logged.</returns>
+    private async Task<int> ApplyPeersAsync(Plan plan, CancellationToken stop)
     {
         var wanted = plan.Peers.ToDictionary(p => p.Key, StringComparer.Ordinal);
         foreach (var key in _peers.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
@@ -258,7 +262,6 @@ public sealed class DaemonHost : IAsyncDisposable
             var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
             var options = PeerSettings.Options(peer, PeerSettings.RouterId(peer), restarted);
             var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
-            WarnUnserved(peerPlan, endpoint);
             _speaker.SetRoutes(key, peerPlan.Routes);
             if (existing.Options == options && existing.Endpoint == endpoint)
             {
@@ -270,9 +273,11 @@ public sealed class DaemonHost : IAsyncDisposable
                 : $"changed: session restarted (Cease / Other Configuration Change), {peerPlan.Routes.Count} routes");
             _peers[key] = (options, endpoint);
         }
+        return WarnUnserved(plan);
     }
 
-    private async Task ApplyBfdAsync(ConfigSnapshot snapshot, Plan plan, CancellationToken stop)
+    /// <returns>How many warnings it logged.</returns>
+    private async Task<int> ApplyBfdAsync(ConfigSnapshot snapshot, Plan plan, CancellationToken stop)
     {
         var profiles = snapshot.BfdProfiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
         // The model refuses a bfdProfile that names no BFDProfile, so the lookup cannot miss.
@@ -281,24 +286,43 @@ public sealed class DaemonHost : IAsyncDisposable
         try
         {
             await _bfd.ApplyAsync(wanted, stop).ConfigureAwait(false);
+            return 0;
         }
         catch (Exception e) when (e is BfdSession.BfdConfigurationException or System.Net.Sockets.SocketException)
         {
             Log.NotServed(_log, $"BFD could not be set up, the BGP sessions run on their hold timers: {e.Message}");
+            return 1;
         }
     }
 
-    /// <summary>Says what the plan asks that this peer's session cannot carry, rather than letting the speaker drop it silently.</summary>
-    private void WarnUnserved(PeerPlan plan, PeerEndpoint endpoint)
+    /// <summary>
+    /// Says which VIP routes reach no peer because every peer they are planned for runs its session
+    /// over the other family (no next hop of their family is known), rather than letting the speaker
+    /// drop them silently. A route that another peer of its family carries is served. Returns the
+    /// number of warnings.
+    /// </summary>
+    private int WarnUnserved(Plan plan)
     {
-        var v4Session = endpoint.Remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
-        var other = plan.Routes.Count(r => (r.Prefix.Family == BgpSpeaker.Wire.Afi.IPv4) != v4Session);
-        if (other > 0)
+        var warnings = 0;
+        foreach (var family in new[] { BgpSpeaker.Wire.Afi.IPv4, BgpSpeaker.Wire.Afi.IPv6 })
         {
-            Log.NotServed(_log, v4Session
-                ? $"BGP peer {plan.Key}: {other} IPv6 route(s) not announced: the session runs over IPv4 and no IPv6 next hop is known; add a BGPPeer with the router's IPv6 address"
-                : $"BGP peer {plan.Key}: {other} IPv4 route(s) not announced: the session runs over IPv6 and no IPv4 next hop is known; add a BGPPeer with the router's IPv4 address");
+            static bool Carries(PeerPlan p, BgpSpeaker.Wire.Afi family) =>
+                (p.Peer.PeerAddress.Family == Allocator.IpFamily.IPv4) == (family == BgpSpeaker.Wire.Afi.IPv4);
+            var blocked = plan.Peers.Where(p => !Carries(p, family) && p.Routes.Any(r => r.Prefix.Family == family)).ToList();
+            if (blocked.Count == 0)
+            {
+                continue;
+            }
+            var served = plan.Peers.Where(p => Carries(p, family)).SelectMany(p => p.Routes).Select(r => r.Prefix).ToHashSet();
+            var unserved = blocked.SelectMany(p => p.Routes).Where(r => r.Prefix.Family == family && !served.Contains(r.Prefix)).Select(r => r.Prefix).Distinct().Count();
+            if (unserved > 0)
+            {
+                var other = family == BgpSpeaker.Wire.Afi.IPv4 ? "IPv6" : "IPv4";
+                Log.NotServed(_log, $"{unserved} {family} route(s) reach no BGP peer: {string.Join(", ", blocked.Select(p => p.Key))} run over {other} and no {family} next hop is known for them; add a BGPPeer with the router's {family} address");
+                warnings++;
+            }
         }
+        return warnings;
     }
 
     private void LogChanges(List<AllocationResult> changes)
