@@ -8,8 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "bgplb starting: config {Config}, state {State}, node {Node}, {Restart}")]
     public static partial void Starting(ILogger logger, string config, string state, string node, string restart);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "config applied ({Trigger}): {Services} Services, {Vips} VIPs, {Peers} BGP peers on this node, {Routes} routes in all, {Warnings} warnings")]
-    public static partial void ConfigApplied(ILogger logger, string trigger, int services, int vips, int peers, int routes, int warnings);
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "config applied ({Trigger}): {Services} Services, {Vips} VIPs, {Peers} BGP peers on this node, {Routes} routes in all, {Warnings} warnings; ms: load {LoadMs:0.0}, allocate {AllocateMs:0.0}, state {StateMs:0.0}, plan {PlanMs:0.0}, peers {PeersMs:0.0}")]
+    public static partial void ConfigApplied(ILogger logger, string trigger, int services, int vips, int peers, int routes, int warnings,
+        double loadMs, double allocateMs, double stateMs, double planMs, double peersMs);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "config rejected ({Trigger}): {Errors} error(s); the last good config keeps running, nothing was withdrawn")]
     public static partial void ConfigRejected(ILogger logger, string trigger, int errors);
