@@ -54,6 +54,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
+    private ImmutableArray<Assignment> _assignments;
     private Dictionary<ServiceKey, LoadBalancerService> _lastServices = [];
     private string? _poolsKey;
     private bool _restarted;
@@ -265,7 +266,9 @@ public sealed class DaemonHost : IAsyncDisposable
         LogChanges(changes);
         _lastServices = services;
 
-        var assignments = _allocator.Assignments;
+        // The sorted list of every assignment costs a sort of all Services: only when something changed.
+        var assignments = changes.Count == 0 && !poolsChanged && _assignments is { IsDefault: false } unchanged ? unchanged : _allocator.Assignments;
+        _assignments = assignments;
         var allocated = Lap();
         if (!assignments.AsSpan().SequenceEqual(_saved.AsSpan()))
         {
