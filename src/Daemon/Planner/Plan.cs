@@ -12,10 +12,7 @@ namespace BgpLb.Daemon.Planner;
 public sealed record Plan(
     ImmutableArray<PeerPlan> Peers,
     ImmutableArray<L2Plan> Layer2,
-    ImmutableArray<ServiceNotice> NotAnnounced)
-{
-    public static readonly Plan Empty = new([], [], []);
-}
+    ImmutableArray<ServiceNotice> NotAnnounced);
 
 /// <summary>One BGP peer of this node and every route it should hold, in a stable order.</summary>
 public sealed record PeerPlan(BgpPeerConfig Peer, IReadOnlyList<Route> Routes)

@@ -77,8 +77,6 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>The running configuration (the last good one).</summary>
     public ConfigSnapshot? Current { get; private set; }
 
-    public Plan CurrentPlan { get; private set; } = Plan.Empty;
-
     public BgpSpeaker.BgpSpeaker Speaker => _speaker;
 
     /// <summary>
@@ -300,7 +298,6 @@ public sealed class DaemonHost : IAsyncDisposable
             Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
         }
         Current = snapshot;
-        CurrentPlan = plan;
         _firstApply = false;
         var vips = assignments.Sum(a => a.Addresses.Length);
         var routes = plan.Peers.Sum(p => p.Routes.Count);
