@@ -12,6 +12,8 @@ public sealed partial class PeerSession
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
+    private readonly List<Task> _closing = [];
+
     /// <summary>Received messages queued to the loop per connection, at most (at 4,096 octets each, 1 MiB).</summary>
     internal const int MaxQueuedMessages = 256;
 
@@ -191,7 +193,22 @@ public sealed partial class PeerSession
         }
         attempt.Connection = null;
         connection.StallTimer?.Dispose();
-        return CloseAsync(connection);
+        var closing = CloseAsync(connection);
+        lock (_closing)
+        {
+            _closing.RemoveAll(t => t.IsCompleted);
+            _closing.Add(closing);
+        }
+        return closing;
+    }
+
+    /// <summary>Connections still closing gracefully (their NOTIFICATION and FIN on the way), which disposing waits for.</summary>
+    private Task[] Closing()
+    {
+        lock (_closing)
+        {
+            return [.. _closing];
+        }
     }
 
     /// <summary>

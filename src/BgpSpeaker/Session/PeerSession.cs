@@ -195,6 +195,11 @@ public sealed partial class PeerSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _inputs.Writer.TryComplete();
+        // A stop just sent its NOTIFICATION: let that connection close gracefully (bounded by
+        // CloseGrace) before cancelling, which ends its reader and would dispose the socket with the
+        // NOTIFICATION still queued, a reset instead of a Cease at the peer. Real time: this bounds
+        // how long disposal holds resources, whatever clock the session runs on.
+        await Task.WhenAny(Task.WhenAll(Closing()), Task.Delay(CloseGrace, TimeProvider.System)).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
