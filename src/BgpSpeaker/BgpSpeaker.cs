@@ -197,8 +197,7 @@ public sealed class BgpSpeaker : IAsyncDisposable
         peer?.Session.SetRoutes(routes);
     }
 
-    /// <summary>The set peer <paramref name="name"/> holds (its own, or the one every peer holds), to derive the next one from.</summary>
-    public RouteSet RoutesFor(string name)
+    private RouteSet RoutesFor(string name)
     {
         lock (_lock)
         {

@@ -27,9 +27,11 @@ internal sealed class DocumentParser : IParser
         {
             var document = new DocumentParser(source);
             yield return document;
-            // A caller that stopped early (an error in the document) leaves the rest of it: skip to its end.
-            while (document._state != State.Done && document.MoveNext())
+            // Each document must be read to its end before the next is asked for (YamlStream.Load does;
+            // an error in it ends the enumeration by exception), or the next would start mid-document.
+            if (document._state != State.Done)
             {
+                throw new InvalidOperationException("a YAML document was not read to its end before the next was asked for");
             }
         }
     }

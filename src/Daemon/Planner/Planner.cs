@@ -26,7 +26,8 @@ public static class Planner
         var bgp = SelectBgp(snapshot, node, peers);
         var l2 = SelectL2(snapshot, node);
         var localReady = LocalReady(snapshot, node);
-        var services = snapshot.Services.ToDictionary(s => s.Key);
+        // Only Local Services need looking up, and they are few: no dictionary of every Service.
+        var local = snapshot.Services.Where(s => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local).Select(s => s.Key).ToHashSet();
 
         var routes = new PeerRoutes[peers.Length];
         for (var i = 0; i < peers.Length; i++)
@@ -44,9 +45,7 @@ public static class Planner
         {
             var bgpAds = bgp.GetValueOrDefault(assignment.Pool) ?? [];
             var l2Ads = l2.GetValueOrDefault(assignment.Pool) ?? [];
-            if (services.TryGetValue(assignment.Service, out var service)
-                && service.ExternalTrafficPolicy == ExternalTrafficPolicy.Local
-                && !localReady.Contains(assignment.Service))
+            if (local.Contains(assignment.Service) && !localReady.Contains(assignment.Service))
             {
                 notices.Add(new ServiceNotice(assignment.Service, localReason));
                 continue;

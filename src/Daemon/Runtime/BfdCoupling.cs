@@ -30,7 +30,16 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
         foreach (var (key, peer, profileConfig) in wanted)
         {
             keep.Add(key);
-            var bfdPeer = new BfdPeer(peer.PeerAddress.ToIPAddress(), LocalAddressFor(peer)) { Multihop = peer.EbgpMultiHop };
+            BfdPeer? current;
+            lock (_lock)
+            {
+                _byKey.TryGetValue(key, out current);
+            }
+            // The kernel is asked for the local address once; a reload with the same peer reuses it.
+            var remote = peer.PeerAddress.ToIPAddress();
+            var local = peer.SourceAddress?.ToIPAddress()
+                ?? (current is not null && current.Address.Equals(remote) ? current.LocalAddress : LocalAddressFor(remote));
+            var bfdPeer = new BfdPeer(remote, local) { Multihop = peer.EbgpMultiHop };
             var profile = new BfdProfile
             {
                 ReceiveInterval = TimeSpan.FromMilliseconds(profileConfig.ReceiveInterval),
@@ -41,14 +50,9 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
                 PassiveMode = profileConfig.PassiveMode,
                 MinimumTtl = (int)profileConfig.MinimumTtl,
             };
-            BfdPeer? previous;
-            lock (_lock)
+            if (current is not null && current != bfdPeer)
             {
-                _byKey.TryGetValue(key, out previous);
-            }
-            if (previous is not null && previous != bfdPeer)
-            {
-                await RemoveAsync(key, previous, cancellationToken).ConfigureAwait(false);
+                await RemoveAsync(key, current, cancellationToken).ConfigureAwait(false);
             }
             var sessions = Sessions();
             var status = sessions.AddOrUpdate(bfdPeer, profile);
@@ -127,17 +131,9 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
         }
     }
 
-    /// <summary>
-    /// The address BFD packets leave from: the peer's sourceAddress, else the address the kernel
-    /// would pick towards the peer (a connected UDP socket; nothing is sent).
-    /// </summary>
-    private IPAddress LocalAddressFor(BgpPeerConfig peer)
+    /// <summary>The address the kernel would pick towards <paramref name="remote"/> (a connected UDP socket; nothing is sent), for a peer without sourceAddress.</summary>
+    private IPAddress LocalAddressFor(IPAddress remote)
     {
-        if (peer.SourceAddress is { } source)
-        {
-            return source.ToIPAddress();
-        }
-        var remote = peer.PeerAddress.ToIPAddress();
         using var probe = udpSockets?.Invoke(remote.AddressFamily) ?? new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         probe.Connect(new IPEndPoint(remote, 3784));
         return ((IPEndPoint)probe.LocalEndPoint!).Address;

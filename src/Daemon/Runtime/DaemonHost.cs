@@ -55,6 +55,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
     private ImmutableArray<Assignment> _saved = [];
     private ImmutableArray<Assignment> _assignments;
+    private readonly Dictionary<(IpAddress Peer, IpAddress? Configured, IpAddress? Source), uint> _routerIds = [];
     private Dictionary<ServiceKey, LoadBalancerService> _lastServices = [];
     private string? _poolsKey;
     private bool _restarted;
@@ -306,6 +307,21 @@ public sealed class DaemonHost : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// The BGP Identifier of a peer's sessions, worked out once per (peer, routerID, sourceAddress):
+    /// a reload asks the kernel nothing again, and a derived identifier does not change under a running
+    /// session because an interface address did.
+    /// </summary>
+    private uint RouterIdOf(BgpPeerConfig peer)
+    {
+        var key = (peer.PeerAddress, peer.RouterId, peer.SourceAddress);
+        if (!_routerIds.TryGetValue(key, out var id))
+        {
+            _routerIds[key] = id = PeerSettings.RouterId(peer);
+        }
+        return id;
+    }
+
     /// <summary>Everything of the pools that the allocator reads, as text: equal text, equal pools.</summary>
     private static string PoolsKey(ConfigSnapshot snapshot)
     {
@@ -343,7 +359,7 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             var peer = peerPlan.Peer;
             var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
-            var options = PeerSettings.Options(peer, PeerSettings.RouterId(peer), restarted);
+            var options = PeerSettings.Options(peer, RouterIdOf(peer), restarted);
             var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
             _speaker.SetRoutes(key, peerPlan.Routes);
             if (existing.Options == options && existing.Endpoint == endpoint)
@@ -410,11 +426,13 @@ public sealed class DaemonHost : IAsyncDisposable
 
     private void LogChanges(List<AllocationResult> changes)
     {
-        var problems = changes.Count(c => c.Outcome is AllocationOutcome.Failed or AllocationOutcome.Moved || c.Error is not null || !c.Invalidations.IsDefaultOrEmpty);
+        static bool IsProblem(AllocationResult c) =>
+            c.Outcome is AllocationOutcome.Failed or AllocationOutcome.Moved || c.Error is not null || !c.Invalidations.IsDefaultOrEmpty;
+        var problems = changes.Count(IsProblem);
         var detailed = changes.Count <= DetailedChanges;
         foreach (var change in changes)
         {
-            var problem = change.Outcome is AllocationOutcome.Failed or AllocationOutcome.Moved || change.Error is not null || !change.Invalidations.IsDefaultOrEmpty;
+            var problem = IsProblem(change);
             var text = Describe(change);
             if (problem && (detailed || problems <= DetailedChanges))
             {
