@@ -45,7 +45,7 @@ internal sealed record CachedFile(
     FileStamp Stamp,
     ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<Placed<Allocator.LoadBalancerService>> Services,
-    ImmutableArray<Placed<LabelledObject>> Nodes,
+    ImmutableArray<Placed<NodeConfig>> Nodes,
     ImmutableArray<Placed<LabelledObject>> Namespaces,
     ImmutableArray<Placed<SecretConfig>> Secrets,
     ImmutableArray<Placed<EndpointSliceConfig>> EndpointSlices);
