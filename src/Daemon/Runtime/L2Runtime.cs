@@ -81,6 +81,7 @@ internal sealed class L2Runtime : IAsyncDisposable
         lock (_gate)
         {
             _problem = null;
+            _controller?.Dispose();
             _controller = new L2Controller(_self, _announcer!, IsAlive, links, routes);
             _controller.Update(nodes, services);
             LogOwnerChanges();
