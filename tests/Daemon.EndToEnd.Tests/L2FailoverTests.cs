@@ -125,4 +125,35 @@ public sealed class L2FailoverTests(ITestOutputHelper output)
             output.WriteLine(c.Describe());
         }
     }
+
+    [Fact]
+    public void A_reload_re_elects_in_place_and_an_invalid_one_keeps_the_owner_answering()
+    {
+        using var c = new L2Cluster("reload");
+        try
+        {
+            Settle(c);
+            var (owner, next) = (c.Order[0], c.Order[1]);
+            c.WriteConfig(extra: "apiVersion: bgplb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: bad }\nspec: { interfacez: [eth0] }\n");
+            foreach (var node in c.Lab.Nodes)
+            {
+                c.Daemon(node).AssertEvent("ConfigRejected", TimeSpan.FromSeconds(30));
+            }
+            AssertOnlyOwner(c, owner);
+
+            // The owner's Node is now excluded from load balancers: the next node takes the VIPs, the heartbeat runs on.
+            c.WriteConfig(excluded: owner);
+            Assert.True(NetnsLab.WaitUntil(() => c.ClientFollows(next), TimeSpan.FromSeconds(30), 50), $"the client did not move to {next}\n{c.Describe()}");
+            AssertOnlyOwner(c, next);
+            Assert.Contains(c.Daemon(owner).Messages(), m => m.Contains($"is answered by {next} (was {owner}); this node: not a candidate: ExcludedFromExternalLoadBalancers", StringComparison.Ordinal));
+            foreach (var node in c.Lab.Nodes)
+            {
+                Assert.Single(c.Daemon(node).LinesOf("L2HeartbeatStarted"));
+            }
+        }
+        finally
+        {
+            output.WriteLine(c.Describe());
+        }
+    }
 }

@@ -178,18 +178,22 @@ internal sealed class L2Cluster : IDisposable
     public string Describe() => string.Join("\n", _daemons.Select(d => $"=== {d.Key} ===\n{d.Value.Output()}"))
         + $"\nMACs: {string.Join(' ', Lab.Nodes.Select(n => $"{n}={Lab.MacOf(n)}"))}; client: {Vip4} -> {Lab.ClientNeighbour(Vip4)}, {Vip6} -> {Lab.ClientNeighbour(Vip6)}";
 
-    private static string Config(IEnumerable<string> nodes)
+    /// <summary>Rewrites the shared config (every daemon reloads): <paramref name="excluded"/> gets the label that keeps a node from L2 elections; <paramref name="extra"/> is appended.</summary>
+    public void WriteConfig(string? excluded = null, string extra = "") => File.WriteAllText(ConfigPath, Config(Lab.Nodes, excluded) + extra);
+
+    private static string Config(IEnumerable<string> nodes, string? excluded = null)
     {
         var yaml = new StringBuilder();
         foreach (var node in nodes)
         {
+            var exclude = node == excluded ? $"\n    {L2Fallback.Election.ElectionNode.ExcludeFromExternalLoadBalancers}: \"\"" : "";
             yaml.Append(CultureInfo.InvariantCulture, $"""
                 apiVersion: v1
                 kind: Node
                 metadata:
                   name: {node}
                   labels:
-                    kubernetes.io/hostname: {node}
+                    kubernetes.io/hostname: {node}{exclude}
                 status:
                   addresses:
                     - type: InternalIP
@@ -236,6 +240,7 @@ internal sealed class L2Cluster : IDisposable
               ipFamilies: [IPv4, IPv6]
               ports:
                 - port: {ServicePort}
+            ---
 
             """);
         return yaml.ToString();
