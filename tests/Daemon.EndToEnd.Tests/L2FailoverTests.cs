@@ -37,6 +37,21 @@ public sealed class L2FailoverTests(ITestOutputHelper output)
         Thread.Sleep(1200);
     }
 
+    /// <summary>Runs <paramref name="test"/> on a settled cluster with the Service's owner and next candidate; the daemons' logs go to the test output either way.</summary>
+    private void Settled(string name, Action<L2Cluster, string, string> test)
+    {
+        using var c = new L2Cluster(name);
+        try
+        {
+            Settle(c);
+            test(c, c.Order[0], c.Order[1]);
+        }
+        finally
+        {
+            output.WriteLine(c.Describe());
+        }
+    }
+
     private void AssertFailover(L2Cluster c, string next, Stopwatch clock)
     {
         var moved = NetnsLab.WaitUntil(() => c.ClientFollows(next), TimeSpan.FromSeconds(5), 10);
@@ -64,11 +79,8 @@ public sealed class L2FailoverTests(ITestOutputHelper output)
     [Fact]
     public void When_the_owners_daemon_is_killed_the_next_node_serves_the_vip_and_on_restart_only_the_owner_answers()
     {
-        using var c = new L2Cluster("kill");
-        try
+        Settled("kill", (c, owner, next) =>
         {
-            Settle(c);
-            var (owner, next) = (c.Order[0], c.Order[1]);
             var clock = Stopwatch.StartNew();
             c.Daemon(owner).Kill();
             AssertFailover(c, next, clock);
@@ -77,21 +89,14 @@ public sealed class L2FailoverTests(ITestOutputHelper output)
 
             c.Start(owner).AssertEvent("ConfigApplied", TimeSpan.FromSeconds(60));
             AssertOnlyOwner(c, owner);
-        }
-        finally
-        {
-            output.WriteLine(c.Describe());
-        }
+        });
     }
 
     [Fact]
     public void When_the_owner_is_cut_silently_the_next_node_serves_the_vip_and_after_the_cut_heals_only_the_owner_answers()
     {
-        using var c = new L2Cluster("cut");
-        try
+        Settled("cut", (c, owner, next) =>
         {
-            Settle(c);
-            var (owner, next) = (c.Order[0], c.Order[1]);
             var clock = Stopwatch.StartNew();
             c.Cut(owner);
             AssertFailover(c, next, clock);
@@ -100,40 +105,26 @@ public sealed class L2FailoverTests(ITestOutputHelper output)
             c.Heal(owner);
             AssertOnlyOwner(c, owner);
             Assert.True(NetnsLab.WaitUntil(() => c.ClientFollows(owner), TimeSpan.FromSeconds(5), 50), $"the client did not come back to {owner}\n{c.Describe()}");
-        }
-        finally
-        {
-            output.WriteLine(c.Describe());
-        }
+        });
     }
 
     [Fact]
     public void Sigterm_stops_answering_at_once_and_the_next_node_takes_over()
     {
-        using var c = new L2Cluster("term");
-        try
+        Settled("term", (c, owner, next) =>
         {
-            Settle(c);
-            var (owner, next) = (c.Order[0], c.Order[1]);
             var clock = Stopwatch.StartNew();
             Assert.Equal(0, c.Daemon(owner).Terminate(TimeSpan.FromSeconds(15)));
             AssertFailover(c, next, clock);
             AssertOnlyOwner(c, next);
-        }
-        finally
-        {
-            output.WriteLine(c.Describe());
-        }
+        });
     }
 
     [Fact]
     public void A_reload_re_elects_in_place_and_an_invalid_one_keeps_the_owner_answering()
     {
-        using var c = new L2Cluster("reload");
-        try
+        Settled("reload", (c, owner, next) =>
         {
-            Settle(c);
-            var (owner, next) = (c.Order[0], c.Order[1]);
             c.WriteConfig(extra: "apiVersion: bgplb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: bad }\nspec: { interfacez: [eth0] }\n");
             foreach (var node in c.Lab.Nodes)
             {
@@ -150,10 +141,6 @@ public sealed class L2FailoverTests(ITestOutputHelper output)
             {
                 Assert.Single(c.Daemon(node).LinesOf("L2HeartbeatStarted"));
             }
-        }
-        finally
-        {
-            output.WriteLine(c.Describe());
-        }
+        });
     }
 }
