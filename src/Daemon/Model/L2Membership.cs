@@ -9,7 +9,7 @@ public sealed record L2Member(string Name, IpAddress Address);
 
 /// <summary>
 /// Who elects the owners of L2 VIPs in standalone mode (docs/l2.md): every <c>v1 Node</c> of the config
-/// that has an InternalIP, heartbeating one another with the key of the Secret <c>memberlist</c>
+/// that has an InternalIP of the heartbeat's family, heartbeating one another with the key of the Secret <c>memberlist</c>
 /// (key <c>secretkey</c>, MetalLB's names for its memberlist key). A config that lists a single Node needs
 /// no heartbeat and no key: that node is the only candidate.
 /// </summary>
@@ -24,8 +24,8 @@ public sealed record L2Membership(string Self, ImmutableArray<L2Member> Members,
     /// <summary>An HMAC-SHA256 key shorter than this is too easy to guess (the liveness refuses it too).</summary>
     public const int MinKeyOctets = 16;
 
-    /// <summary>True when no heartbeat runs: this node is the config's only Node.</summary>
-    public bool Alone => Members.Length == 1;
+    /// <summary>True when no heartbeat runs: this node is the config's only Node (then there is no key).</summary>
+    public bool Alone => Key.IsEmpty;
 
     /// <summary>The heartbeat key: the UTF-8 octets of the Secret's value (MetalLB's is text, e.g. from <c>openssl rand -base64 128</c>).</summary>
     public static byte[] KeyOf(SecretConfig secret)
@@ -59,9 +59,16 @@ public sealed record L2Membership(string Self, ImmutableArray<L2Member> Members,
         {
             return new L2Membership(self, [new L2Member(self, me.InternalAddresses.IsEmpty ? default : me.InternalAddresses[0])], []);
         }
-        if (me.InternalAddresses.IsEmpty)
+        // One socket, one family, the same on every node: that of the first InternalIP of the first Node (by
+        // name) that has one. A Node with no InternalIP of that family cannot be heard: it is left out (never
+        // elected), and when it is this node, it answers nothing rather than believe every other node dead.
+        var family = snapshot.Nodes.Where(n => !n.InternalAddresses.IsEmpty).OrderBy(n => n.Name, StringComparer.Ordinal)
+            .Select(n => (IpFamily?)n.InternalAddresses[0].Family).FirstOrDefault();
+        if (family is null || !me.InternalAddresses.Any(a => a.Family == family))
         {
-            problem = $"Node {self} has no status.addresses entry of type InternalIP: its L2 heartbeat has nowhere to listen, so it answers no ARP/NDP";
+            problem = family is null
+                ? $"Node {self} has no status.addresses entry of type InternalIP: its L2 heartbeat has nowhere to listen, so it answers no ARP/NDP"
+                : $"Node {self} has no status.addresses entry of type InternalIP in {family} (the heartbeat's family, from the first Node with an InternalIP): the others cannot hear it, so it answers no ARP/NDP";
             return null;
         }
         var secrets = snapshot.Secrets.Where(s => s.Name == SecretName).ToList();
@@ -72,7 +79,9 @@ public sealed record L2Membership(string Self, ImmutableArray<L2Member> Members,
         }
         // The loader refuses more than one such Secret and keys that are too short, so this one is good.
         var key = KeyOf(secrets[0]);
-        var members = snapshot.Nodes.Where(n => !n.InternalAddresses.IsEmpty).Select(n => new L2Member(n.Name, n.InternalAddresses[0]));
+        var members = snapshot.Nodes
+            .Where(n => n.InternalAddresses.Any(a => a.Family == family))
+            .Select(n => new L2Member(n.Name, n.InternalAddresses.First(a => a.Family == family)));
         return new L2Membership(self, [.. members.OrderBy(m => m.Name, StringComparer.Ordinal)], [.. key]);
     }
 }

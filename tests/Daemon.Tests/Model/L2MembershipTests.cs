@@ -83,16 +83,19 @@ public sealed class L2MembershipTests
     [Fact]
     public void Resolve_gives_every_Node_with_an_InternalIP_and_the_key_or_says_why_not()
     {
-        var good = Valid(L2 + Node("n2", "198.51.100.12") + Node("n1", "198.51.100.11") + Node("n3", null) + Memberlist());
+        var good = Valid(L2 + Node("n2", "198.51.100.12") + Node("n1", "198.51.100.11") + Node("n3", null) + Node("n4", "2001:db8:2::14") + Memberlist());
         var membership = L2Membership.Resolve(good, "n1", out var problem);
         Assert.Null(problem);
         Assert.NotNull(membership);
+        // n3 has no InternalIP, n4 none of n1's family: neither can be heard.
         Assert.Equal(["n1=198.51.100.11", "n2=198.51.100.12"], membership.Members.Select(m => $"{m.Name}={m.Address}"));
+        Assert.Null(L2Membership.Resolve(good, "n4", out problem));
+        Assert.Equal("Node n4 has no status.addresses entry of type InternalIP in IPv4 (the heartbeat's family, from the first Node with an InternalIP): the others cannot hear it, so it answers no ARP/NDP", problem);
         Assert.Equal(System.Text.Encoding.UTF8.GetBytes(Key), membership.Key.ToArray());
         Assert.False(membership.Alone);
 
         Assert.Null(L2Membership.Resolve(good, "n9", out problem));
-        Assert.Equal("this node (n9, --node) is not among the config's v1 Nodes (n2, n1, n3): it cannot take part in L2 elections and answers no ARP/NDP", problem);
+        Assert.Equal("this node (n9, --node) is not among the config's v1 Nodes (n2, n1, n3, n4): it cannot take part in L2 elections and answers no ARP/NDP", problem);
         Assert.Null(L2Membership.Resolve(good, "n3", out problem));
         Assert.StartsWith("Node n3 has no status.addresses entry of type InternalIP", problem, StringComparison.Ordinal);
         Assert.Null(L2Membership.Resolve(Valid(L2), "n1", out problem));
