@@ -8,6 +8,7 @@
 # Needs root, iproute2, iputils-ping; usage: bench/l2/failover.sh [RUNS]   (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/l2/segment.sh
 RUNS=${1:-10}
 P=bgplbl-bench
 VIP4=198.18.9.10 VIP6=2001:db8:ffff::9:10
@@ -16,7 +17,7 @@ WORK=$(mktemp -d)
 
 cleanup() {
   for pid in $(cat "$WORK"/pid.* 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  for n in $(ip netns list | awk '{print $1}' | grep "^$P-" || true); do ip netns pids "$n" | xargs -r kill -9; ip netns del "$n"; done
+  remove_segment
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -25,24 +26,7 @@ cleanup; WORK=$(mktemp -d)
 dotnet build tests/L2Fallback.LabNode -c Release -nologo -v quiet >/dev/null
 DLL=$PWD/tests/L2Fallback.LabNode/bin/Release/net10.0/BgpLb.L2Fallback.LabNode.dll
 
-ip netns add $P-sw; ip -n $P-sw link add br0 type bridge; ip -n $P-sw link set br0 up
-i=0
-for h in client n1 n2 n3; do
-  ip netns add $P-$h
-  ip -n $P-$h link add eth0 type veth peer name p$i netns $P-sw
-  ip -n $P-sw link set p$i master br0 up
-  a=1; [ $h != client ] && a=1${h#n}
-  ip -n $P-$h addr add 198.51.100.$a/24 dev eth0
-  ip -n $P-$h -6 addr add 2001:db8:2::$a/64 dev eth0 nodad
-  ip -n $P-$h link set lo up; ip -n $P-$h link set eth0 up
-  i=$((i+1))
-done
-ip -n $P-client route add 198.18.0.0/15 dev eth0
-ip -n $P-client -6 route add 2001:db8:ffff::/48 dev eth0
-for h in n1 n2 n3; do ip -n $P-$h route add default dev eth0; ip -n $P-$h -6 route add default dev eth0; done
-mac() { ip -n $P-$1 -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
-neigh() { ip -n $P-client neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
-now() { date +%s%3N; }
+make_segment
 
 start_node() {
   local n=$1
@@ -76,7 +60,7 @@ settle() {
 for n in n1 n2 n3; do start_node $n; done
 sleep 1
 # Owner and next in MetalLB's order: sha256(node#ip) of the Service's first address.
-read -r OWNER NEXT _ < <(for n in n1 n2 n3; do printf '%s %s\n' "$(printf '%s' "$n#$VIP4" | sha256sum | cut -c1-64)" $n; done | sort | awk '{printf "%s ", $2} END {print ""}')
+read -r OWNER NEXT _ < <(election_order $VIP4)
 echo "owner $OWNER ($(mac $OWNER)), next $NEXT ($(mac $NEXT))"
 NEXT_MAC=$(mac $NEXT)
 
@@ -101,7 +85,6 @@ for kind in kill linkdown; do
     if [ $kind = kill ]; then kill "$(cat "$WORK/pid.sleep.$OWNER")"; start_node $OWNER; else ip -n $P-$OWNER link set eth0 up; fi
   done
 done
-stats() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "median %s ms, max %s ms (n=%d)", m, a[NR], NR}'; }
 echo
 for kind in kill linkdown; do
   echo "$kind: cut -> new owner's first GARP: $(echo "${garp[$kind]}" | stats); cut -> client's neighbour entries: $(echo "${client[$kind]}" | stats)"

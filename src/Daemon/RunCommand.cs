@@ -31,12 +31,20 @@ internal static class RunCommand
                 r.AddError("--bgp-port must be 0 to 65535");
             }
         });
+        var heartbeatPort = new Option<int>("--heartbeat-port") { Description = "UDP port of the L2 heartbeat between the daemons of the config's Nodes (docs/l2.md)", DefaultValueFactory = _ => RunOptions.DefaultHeartbeatPort };
+        heartbeatPort.Validators.Add(r =>
+        {
+            if (r.GetValue(heartbeatPort) is < 1 or > 65535)
+            {
+                r.AddError("--heartbeat-port must be 1 to 65535");
+            }
+        });
         var command = new Command("run", "run the daemon standalone: allocate VIPs for the Services of the config and announce them to its BGP peers")
         {
-            config, state, node, logFormat, logLevel, bgpPort,
+            config, state, node, logFormat, logLevel, bgpPort, heartbeatPort,
         };
         command.SetAction((parsed, cancellationToken) => RunAsync(
-            new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!) { BgpPort = parsed.GetValue(bgpPort) },
+            new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!) { BgpPort = parsed.GetValue(bgpPort), HeartbeatPort = parsed.GetValue(heartbeatPort) },
             parsed.GetValue(logFormat) == "json", parsed.GetValue(logLevel)));
         return command;
     }

@@ -84,7 +84,7 @@ public sealed class L2Controller : IDisposable
                         [.. InterfaceSelector.Select(_links, _routes, a, service.Interfaces).Interfaces.Select(l => l.Name)]))];
                     owned.AddRange(here);
                 }
-                status.Add(new L2ServiceStatus(service.Key, result, here));
+                status.Add(new L2ServiceStatus(service.Key, service.Addresses, result, here));
             }
             _status = status.MoveToImmutable();
             _announcer.SetOwned(owned);

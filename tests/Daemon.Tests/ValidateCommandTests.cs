@@ -44,7 +44,7 @@ public class ValidateCommandTests
         var path = Path.Combine(AppContext.BaseDirectory, "Data", "metallb.yaml");
         var (code, stdout, stderr) = Run("validate", "--config", path);
         Assert.Equal(0, code);
-        Assert.Equal($"valid: {path} (1 file): 2 IPAddressPool, 2 BGPPeer, 2 BGPAdvertisement, 1 L2Advertisement, 1 BFDProfile, 1 Community, 1 Service, 1 Namespace, 1 Secret; 0 warnings\n", stdout);
+        Assert.Equal($"valid: {path} (1 file): 2 IPAddressPool, 2 BGPPeer, 2 BGPAdvertisement, 1 L2Advertisement, 1 BFDProfile, 1 Community, 1 Service, 1 Namespace, 1 Secret; 1 warning\n", stdout);
         Assert.Contains($"info: {path}:2: IPAddressPool metallb-system/first-pool: read metallb.io/v1beta1 IPAddressPool as its bgplb.io equivalent\n", stderr, StringComparison.Ordinal);
     }
 

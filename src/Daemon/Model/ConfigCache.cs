@@ -78,7 +78,7 @@ internal sealed record CachedFile(
     FileRecord Record,
     ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<Placed<Allocator.LoadBalancerService>> Services,
-    ImmutableArray<Placed<LabelledObject>> Nodes,
+    ImmutableArray<Placed<NodeConfig>> Nodes,
     ImmutableArray<Placed<LabelledObject>> Namespaces,
     ImmutableArray<Placed<SecretConfig>> Secrets,
     ImmutableArray<Placed<EndpointSliceConfig>> EndpointSlices);

@@ -28,6 +28,7 @@ public sealed partial class ConfigLoader
         var peers = CheckPeers();
         var advertisements = CheckAdvertisements(peers);
         CheckL2Advertisements();
+        CheckL2Membership();
         // In file and line order, so the output reads along the files whichever check found what.
         var diagnostics = _diagnostics.OrderBy(d => d.File, StringComparer.Ordinal).ThenBy(d => d.Line).ToImmutableArray();
         if (diagnostics.Any(d => d.Severity == Severity.Error))

@@ -16,6 +16,8 @@ public sealed partial class ConfigLoader
     private const string MetalLbAnnotationPrefix = "metallb.io/";
     private const string LegacyMetalLbAnnotationPrefix = "metallb.universe.tf/";
     private const string ServiceNameLabel = "kubernetes.io/service-name";
+    private const string InternalIp = "InternalIP";
+    private const string NetworkUnavailableCondition = "NetworkUnavailable";
 
     private void ReadService(DocumentContext context, Fields top)
     {
@@ -134,6 +136,57 @@ public sealed partial class ConfigLoader
         {
             into.Add(new(new LabelledObject(meta.Name, labels), context.File, context.RootLine));
         }
+    }
+
+    /// <summary>
+    /// A Node: labels, <c>status.addresses</c> of type InternalIP (the L2 heartbeat's addresses) and the
+    /// NetworkUnavailable condition. Other addresses and conditions are Kubernetes' and not judged.
+    /// </summary>
+    private void ReadNode(DocumentContext context, Fields top)
+    {
+        if (!ReadMetadata(context, top, "Node", namespaced: false, out var meta, out var labels))
+        {
+            return;
+        }
+        var status = top.Map("status");
+        var addresses = ImmutableArray.CreateBuilder<IpAddress>();
+        var unavailable = false;
+        if (status is not null)
+        {
+            foreach (var (_, item) in status.MapItems("addresses"))
+            {
+                if (item.String("type") != InternalIp)
+                {
+                    continue;
+                }
+                var text = item.String("address", required: true);
+                if (text is null)
+                {
+                    continue;
+                }
+                if (!StrictIp.TryParse(text, out var address))
+                {
+                    item.Error("address", $"\"{text}\" is not an IP address");
+                    continue;
+                }
+                if (addresses.Contains(address))
+                {
+                    item.Error("address", $"InternalIP {text} is listed twice");
+                    continue;
+                }
+                addresses.Add(address);
+            }
+            foreach (var (_, item) in status.MapItems("conditions"))
+            {
+                // Kubernetes writes condition status as "True", "False" or "Unknown"; only "True" excludes the node.
+                if (item.String("type") == NetworkUnavailableCondition && item.String("status") == "True")
+                {
+                    unavailable = true;
+                }
+            }
+        }
+        _nodes.Add(new(new NodeConfig(meta.Name, labels) { InternalAddresses = addresses.ToImmutable(), NetworkUnavailable = unavailable },
+            context.File, context.RootLine));
     }
 
     private void ReadSecret(DocumentContext context, Fields top)

@@ -24,7 +24,7 @@ public sealed partial class ConfigLoader
     private readonly List<Located<BfdProfileConfig>> _bfdProfiles = [];
     private readonly List<Located<CommunityConfig>> _communities = [];
     private readonly List<Placed<Allocator.LoadBalancerService>> _services = [];
-    private readonly List<Placed<LabelledObject>> _nodes = [];
+    private readonly List<Placed<NodeConfig>> _nodes = [];
     private readonly List<Placed<LabelledObject>> _namespaces = [];
     private readonly List<Placed<SecretConfig>> _secrets = [];
     private readonly List<Placed<EndpointSliceConfig>> _endpointSlices = [];
@@ -267,7 +267,7 @@ public sealed partial class ConfigLoader
                 ReadService(context, top);
                 return;
             case ("v1", "Node"):
-                ReadLabelled(context, top, kind, _nodes);
+                ReadNode(context, top);
                 return;
             case ("v1", "Namespace"):
                 ReadLabelled(context, top, kind, _namespaces);

@@ -23,7 +23,7 @@ public sealed record ConfigSnapshot
 
     public ImmutableArray<LoadBalancerService> Services { get; init; } = [];
 
-    public ImmutableArray<LabelledObject> Nodes { get; init; } = [];
+    public ImmutableArray<NodeConfig> Nodes { get; init; } = [];
 
     public ImmutableArray<LabelledObject> Namespaces { get; init; } = [];
 

@@ -250,7 +250,7 @@ public static class Planner
     }
 
     /// <summary>MetalLB: pools by name or by label selector; an advertisement with neither takes every pool.</summary>
-    private static bool Selects(ImmutableArray<string> names, ImmutableArray<LabelSelector> selectors, IpAddressPoolConfig pool)
+    internal static bool Selects(ImmutableArray<string> names, ImmutableArray<LabelSelector> selectors, IpAddressPoolConfig pool)
     {
         var noNames = names.IsDefaultOrEmpty;
         var noSelectors = selectors.IsDefaultOrEmpty;

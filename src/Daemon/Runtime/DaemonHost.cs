@@ -20,6 +20,11 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
     /// <summary>Quiet time after a file change before reloading: editors write a file in several steps.</summary>
     public TimeSpan ReloadDebounce { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>UDP port of the L2 heartbeat between the daemons of the config's Nodes (docs/l2.md); MetalLB's memberlist port by default.</summary>
+    public int HeartbeatPort { get; init; } = DefaultHeartbeatPort;
+
+    public const int DefaultHeartbeatPort = 7946;
+
     /// <summary>How long the peers get to receive our Cease on stop.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -53,6 +58,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
     private readonly BfdCoupling _bfd;
+    private readonly L2Runtime _l2;
     private readonly ConfigCache _configCache;
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
@@ -78,7 +84,11 @@ public sealed class DaemonHost : IAsyncDisposable
         _state = new StateFile(options.StatePath);
         _configCache = configCache ?? new ConfigCache();
         _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
+        _l2 = new L2Runtime(options.NodeName, options.HeartbeatPort, loggers, _log, time);
     }
+
+    /// <summary>The ServiceL2Status view: per L2 VIP the owner, this node's interfaces and role (for the admin API).</summary>
+    public L2Report Layer2Status() => _l2.Report();
 
     /// <summary>The running configuration (the last good one).</summary>
     public ConfigSnapshot? Current { get; private set; }
@@ -133,6 +143,8 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             // SIGTERM / SIGINT: fall through to the orderly stop.
         }
+        // ARP/NDP first: it takes no round trip, and a standby node takes the VIPs when our heartbeat stops.
+        await _l2.StopAsync("stopping", problem: null).ConfigureAwait(false);
         await StopPeersAsync().ConfigureAwait(false);
     }
 
@@ -256,11 +268,7 @@ public sealed class DaemonHost : IAsyncDisposable
         var announced = Lap();
         SyncState();
         warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
-        if (!plan.Layer2.IsEmpty)
-        {
-            warnings++;
-            Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
-        }
+        warnings += await _l2.ApplyAsync(snapshot, assignments, node).ConfigureAwait(false);
         Current = snapshot;
         _firstApply = false;
         var routes = plan.Peers.Sum(p => p.Routes.Count);
@@ -684,6 +692,7 @@ public sealed class DaemonHost : IAsyncDisposable
     {
         await _speaker.DisposeAsync().ConfigureAwait(false);
         await _bfd.DisposeAsync().ConfigureAwait(false);
+        await _l2.DisposeAsync().ConfigureAwait(false);
         _state.Dispose();
     }
 }

@@ -78,7 +78,11 @@ public class OtherKindTests
     {
         var result = Load(Doc("L2Advertisement", "l2", "ipAddressPools: [later]"));
         Assert.True(result.IsValid);
-        Assert.Equal(["L2Advertisement l2: spec.ipAddressPools: IPAddressPool \"later\" does not exist (yet): nothing of it is advertised"], Warnings(result));
+        Assert.Equal(
+        [
+            "L2Advertisement l2: no v1 Node in the config: L2 mode elects one node per VIP among the Nodes (each with a status.addresses InternalIP for the heartbeat), so no node answers ARP/NDP",
+            "L2Advertisement l2: spec.ipAddressPools: IPAddressPool \"later\" does not exist (yet): nothing of it is advertised",
+        ], Warnings(result));
         Assert.Equal(
         [
             "L2Advertisement l2: spec.interfaces[1]: duplicate entry \"eth0\"",

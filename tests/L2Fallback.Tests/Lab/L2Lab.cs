@@ -17,15 +17,17 @@ namespace BgpLb.L2Fallback.Tests.Lab;
 /// </summary>
 internal sealed partial class L2Lab : IDisposable
 {
-    private const string Prefix = "bgplbl";
     private static readonly string[] ClientHost = ["client"];
     private readonly string _name;
+    private readonly string _prefix;
 
-    public L2Lab(string name, int nodes)
+    /// <param name="prefix">The namespaces' prefix: each test project has its own, so parallel runs never clean each other's.</param>
+    public L2Lab(string name, int nodes, string prefix = "bgplbl")
     {
         _name = name;
+        _prefix = prefix;
         RequireTools();
-        RemoveStale(Prefix, name);
+        RemoveStale(prefix, name);
         Sh($"ip netns add {Switch}");
         Sh($"ip -n {Switch} link add br0 type bridge");
         Sh($"ip -n {Switch} link set br0 up");
@@ -53,9 +55,9 @@ internal sealed partial class L2Lab : IDisposable
 
     public List<string> Nodes { get; }
 
-    private string Switch => $"{Prefix}-{_name}-sw";
+    private string Switch => $"{_prefix}-{_name}-sw";
 
-    public string Ns(string host) => $"{Prefix}-{_name}-{host}";
+    public string Ns(string host) => $"{_prefix}-{_name}-{host}";
 
     public static string V4(string host) => host == "client" ? "198.51.100.1" : $"198.51.100.1{host[1..]}";
 
