@@ -111,7 +111,7 @@ public sealed class BfdTests(ITestOutputHelper output)
             var events = daemon.Events().ToList();
             var down = events.IndexOf("BfdDown");
             var up = events.FindIndex(down, e => e == "BfdUp");
-            var established = events.FindIndex(down, e => e == "Established");
+            var established = events.FindIndex(down, e => e == "SessionUp");
             Assert.True(up > down && established > up, $"after BfdDown the daemon's BGP session came back before BFD was Up: {string.Join(", ", events.Skip(down))}");
 
             var worker = daemon.WorkerPid() ?? throw new InvalidOperationException($"the daemon has no BFD worker\n{daemon.Output()}");
