@@ -20,7 +20,7 @@ false-down: --seconds at --interval x --mult with stress-ng loading both cores, 
   session leaving Established or its BFD session's 'since' changing, and the daemon's BfdDown lines.
 One JSON line per result on stdout and in /tmp/bgplbg-bench/results.jsonl.
 """
-import argparse, atexit, json, os, shutil, signal, socket, statistics, subprocess, sys, time
+import argparse, atexit, json, os, re, shutil, signal, socket, statistics, subprocess, sys, time
 from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -149,17 +149,24 @@ class Birdc:
     def bfd(self):
         """(state, since, interval ms) of the session with the node, or None."""
         for line in self.ask("show bfd sessions"):
-            f = line.split()
-            if f and f[0].lstrip("-0123456789") == NODE_IP:
-                f[0] = NODE_IP
-            if len(f) >= 6 and f[0] == NODE_IP:
-                return f[2], f[3], float(f[4]) * 1000
+            m = re.search(re.escape(NODE_IP) + r"\s+\S+\s+(\w+)\s+(\S+)\s+([\d.]+)", line)
+            if m:
+                return m.group(1), m.group(2), float(m.group(3)) * 1000
+        return None
+
+    def since(self):
+        """When BIRD's BGP session last changed state ('show protocols' since column)."""
+        for line in self.ask("show protocols rtr"):
+            m = re.search(r"rtr\s+BGP\s+\S+\s+\S+\s+(\S+)", line)
+            if m:
+                return m.group(1)
         return None
 
     def routes(self):
         for line in self.ask("show route count"):
-            if "of" in line and "routes" in line:
-                return int(line.split()[0].lstrip("-0123456789") or line.split()[1]) if False else int([w for w in line.split() if w.isdigit()][0])
+            m = re.search(r"(\d+) of \d+ routes", line)
+            if m:
+                return int(m.group(1))
         return 0
 
 
@@ -294,7 +301,7 @@ def gobgp_inject_binary():
         return binary
     need("go", "golang-go")
     if not os.path.isdir("/usr/share/gocode/src/github.com/osrg/gobgp"):
-        need("nonexistent-binary-gobgp-dev", "golang-github-osrg-gobgp-dev")
+        sh("DEBIAN_FRONTEND=noninteractive apt-get install -y golang-github-osrg-gobgp-dev", timeout=600)
     g = f"{RUN}/gopath"
     os.makedirs(f"{g}/src/github.com/osrg/gobgp", exist_ok=True)
     os.makedirs(f"{g}/src/bgplbg/gobgp-inject", exist_ok=True)
@@ -322,7 +329,7 @@ def false_down(a):
     start(f"ip netns exec {FEED} gobgpd -f {RUN}/gobgpd.toml --api-hosts 127.0.0.1:50051 --pprof-disable -l warn", f"{RUN}/gobgpd.log")
     gobgp = f"ip netns exec {FEED} gobgp -u 127.0.0.1 -p 50051"
     wait("gobgpd's API", lambda: subprocess.run(f"{gobgp} global", shell=True, capture_output=True).returncode == 0, 30)
-    bgp_since = next(l for l in b.ask("show protocols rtr") if l.split() and l.split()[0].lstrip("-0123456789") in ("rtr", "")).split()
+    bgp_since = b.since()
     bfd_since = b.bfd()[1]
     stress = start(f"stress-ng --cpu 2 --timeout {a.seconds + 60}s", f"{RUN}/stress.log")
     gc = start(f"python3 {HERE}/induce-gc.py {d.pid} --every {a.gc_every} --for {a.seconds}", f"{RUN}/gc.log")
@@ -359,6 +366,7 @@ def false_down(a):
         "forced_gcs": len(gcs), "gc_request_ms": stats(gcs) if gcs else None,
         "daemon_rss_mb": int(open(f"/proc/{d.pid}/status").read().split("VmRSS:")[1].split()[0]) // 1024 if d.poll() is None else None,
         "false_downs_router_bgp": router_drops,
+        "router_bgp_since_changed": b.since() != bgp_since,
         "router_bfd_since_changed": bfd_now is None or bfd_now[1] != bfd_since or bfd_now[0] != "Up",
         "false_downs_daemon_bfd": len(daemon_events("BfdDown")) + len(daemon_events("BfdLostWithWorker")),
         "stress_ng": "--cpu 2", "load": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
