@@ -212,7 +212,8 @@ def daemon(interval, mult, feed):
     open(f"{RUN}/bgplb.yaml", "w").write(daemon_config(interval, mult, feed))
     if os.path.exists(f"{RUN}/state.json"):
         os.remove(f"{RUN}/state.json")
-    p = start(f"ip netns exec {NODE} dotnet {DLL} run --config {RUN}/bgplb.yaml --state {RUN}/state.json --log-format json --bgp-port 0",
+    # exec: the PID is the daemon's own (ip netns exec execs too), which induce-gc.py and /proc need.
+    p = start(f"exec ip netns exec {NODE} dotnet {DLL} run --config {RUN}/bgplb.yaml --state {RUN}/state.json --log-format json --bgp-port 0",
               f"{RUN}/bgplb.log")
     return p
 
@@ -315,6 +316,23 @@ def gobgp_inject_binary():
     return binary
 
 
+def find_key(value, name):
+    """The first integer under a key spelled like name anywhere in a JSON value (GoBGP's key style varies by version), else 0."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k.replace("_", "").lower() == name and isinstance(v, int):
+                return v
+            found = find_key(v, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for v in value:
+            found = find_key(v, name)
+            if found:
+                return found
+    return 0
+
+
 def false_down(a):
     need("bird", "bird2")
     need("gobgpd", "gobgpd")
@@ -350,8 +368,8 @@ def false_down(a):
         if sent_at is None and polls % 200 == 0:
             out = subprocess.run(f"{gobgp} -j neighbor {NODE_FEED_IP}", shell=True, capture_output=True, text=True).stdout
             try:
-                advertised = json.loads(out)["state"]["adj_table"].get("advertised", 0)
-            except (ValueError, KeyError, TypeError):
+                advertised = find_key(json.loads(out), "advertised")
+            except ValueError:
                 advertised = 0
             if advertised >= a.routes:
                 sent_at = time.monotonic() - t0
