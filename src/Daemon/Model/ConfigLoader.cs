@@ -64,6 +64,7 @@ public sealed partial class ConfigLoader
         {
             cache.LastHits = 0;
         }
+        var records = new Dictionary<string, FileRecord>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             FileStamp stamp;
@@ -76,13 +77,14 @@ public sealed partial class ConfigLoader
                 loader.FileError(file, "cannot be read: " + e.Message);
                 continue;
             }
+            var mark = loader.Mark();
             if (cache is not null && cache.TryGet(file, stamp, out var cached))
             {
                 loader.TakeOver(cached);
                 cache.LastHits++;
+                records[file] = loader.RecordSince(mark, stamp);
                 continue;
             }
-            var mark = loader.Mark();
             StreamReader reader;
             try
             {
@@ -101,9 +103,19 @@ public sealed partial class ConfigLoader
             {
                 cache.Set(file, loader.Since(mark, stamp));
             }
+            records[file] = loader.RecordSince(mark, stamp);
         }
-        cache?.Keep(files);
-        return loader.Finish(files.Length);
+        if (cache is null)
+        {
+            return loader.Finish(files.Length, null);
+        }
+        cache.Keep(files);
+        var result = loader.Finish(files.Length, cache.Diff(records));
+        if (result.Snapshot is { } snapshot)
+        {
+            cache.LastGood = new LoadedFiles(snapshot, records);
+        }
+        return result;
     }
 
     /// <summary>Loads YAML text as if read from a file called <paramref name="file"/> (for tests and for sources that are not files).</summary>
@@ -114,7 +126,7 @@ public sealed partial class ConfigLoader
         var loader = new ConfigLoader();
         using var reader = new StringReader(text);
         loader.Read(file, reader);
-        return loader.Finish(1);
+        return loader.Finish(1, null);
     }
 
     /// <summary>How long each list was before a file was read.</summary>
@@ -136,6 +148,13 @@ public sealed partial class ConfigLoader
         [.. _namespaces.Skip(mark.Namespaces)],
         [.. _secrets.Skip(mark.Secrets)],
         [.. _endpointSlices.Skip(mark.EndpointSlices)]);
+
+    /// <summary>What the file read since <paramref name="mark"/> held, for the next load's <see cref="ConfigCache.Diff"/>.</summary>
+    private FileRecord RecordSince(ListMark mark, FileStamp stamp) => new(stamp,
+        [.. _services.Skip(mark.Services).Select(s => s.Value)],
+        OnlyServices: OnlyBulkSince(mark) && _nodes.Count == mark.Nodes && _namespaces.Count == mark.Namespaces
+            && _secrets.Count == mark.Secrets && _endpointSlices.Count == mark.EndpointSlices,
+        HasNamespaces: _namespaces.Count != mark.Namespaces);
 
     private void TakeOver(CachedFile cached)
     {
