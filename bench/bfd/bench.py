@@ -7,8 +7,10 @@
 Lab (namespaces bgplbg-b-*, removed at start and in all outcomes; nothing in the root namespace):
   bgplbg-b-rtr  BIRD 2 (AS 64512, passive, protocol bfd at --interval x --mult, bgp 'bfd on', hold 9 s)
                 203.0.113.1 <== veth ==> 203.0.113.2  bgplbg-b-node: bgplb run (AS 4200000001), one Service
-  false-down only: bgplbg-b-feed GoBGP (AS 64513) 198.51.100.1 <== veth ==> 198.51.100.2 node,
-                --routes IPv4 /32s injected into GoBGP (bench/e2e/gobgp-inject) and sent to the daemon.
+  false-down only: bgplbg-b-feed: GoBGP (AS 64513) 198.51.100.K <== veth ==> 198.51.100.100 node,
+                one gobgpd (and one BGPPeer of the daemon) per 125 000 of --routes: each injects that
+                many /32s from 198.18.0.0 (bench/e2e/gobgp-inject; the benchmark block holds 131 072)
+                and sends them to the daemon, so 1 000 000 routes are 8 peers' tables in its Adj-RIBs-In.
 
 detect: --cuts silent cuts (nftables drop-all, input and output, in the node's namespace, as the
   baseline's 'blackhole'). Per cut: cut -> BIRD's BGP session leaves Established (the baseline's
@@ -28,7 +30,12 @@ REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 RUN = os.environ.get("BGPLBG_RUN", "/tmp/bgplbg-bench")
 DLL = os.environ.get("BGPLB_DLL", os.path.join(REPO, "src/Daemon/bin/Release/net10.0/bgplb.dll"))
 RTR, NODE, FEED = "bgplbg-b-rtr", "bgplbg-b-node", "bgplbg-b-feed"
-RTR_IP, NODE_IP, FEED_IP, NODE_FEED_IP = "203.0.113.1", "203.0.113.2", "198.51.100.1", "198.51.100.2"
+RTR_IP, NODE_IP, NODE_FEED_IP = "203.0.113.1", "203.0.113.2", "198.51.100.100"
+PER_FEEDER = 125_000
+
+
+def feeder_ip(k):
+    return f"198.51.100.{k + 1}"
 procs = []
 
 
@@ -72,10 +79,10 @@ def cleanup():
             sh(f"ip netns del {n}", check=False)
 
 
-def lab(feed):
+def lab(feeders):
     cleanup()
     os.makedirs(RUN, exist_ok=True)
-    for n in (RTR, NODE) + ((FEED,) if feed else ()):
+    for n in (RTR, NODE) + ((FEED,) if feeders else ()):
         sh(f"ip netns add {n}")
         ns(n, "ip link set lo up")
     sh(f"ip -n {RTR} link add r0 type veth peer name n0 netns {NODE}")
@@ -83,9 +90,10 @@ def lab(feed):
     ns(RTR, "ip link set r0 up")
     ns(NODE, f"ip addr add {NODE_IP}/24 dev n0")
     ns(NODE, "ip link set n0 up")
-    if feed:
+    if feeders:
         sh(f"ip -n {FEED} link add f0 type veth peer name n1 netns {NODE}")
-        ns(FEED, f"ip addr add {FEED_IP}/24 dev f0")
+        for k in range(feeders):
+            ns(FEED, f"ip addr add {feeder_ip(k)}/24 dev f0")
         ns(FEED, "ip link set f0 up")
         ns(NODE, f"ip addr add {NODE_FEED_IP}/24 dev n1")
         ns(NODE, "ip link set n1 up")
@@ -170,18 +178,18 @@ class Birdc:
         return 0
 
 
-def daemon_config(interval, mult, feed):
+def daemon_config(interval, mult, feeders):
     peers = f"""apiVersion: bgplb.io/v1beta1
 kind: BGPPeer
 metadata: {{ name: router }}
 spec: {{ myASN: 4200000001, peerASN: 64512, peerAddress: {RTR_IP}, holdTime: 9s, bfdProfile: fast }}
 ---
 """
-    if feed:
+    for k in range(feeders):
         peers += f"""apiVersion: bgplb.io/v1beta1
 kind: BGPPeer
-metadata: {{ name: feed }}
-spec: {{ myASN: 4200000001, peerASN: 64513, peerAddress: {FEED_IP}, holdTime: 90s }}
+metadata: {{ name: feed{k} }}
+spec: {{ myASN: 4200000001, peerASN: 64513, peerAddress: {feeder_ip(k)}, holdTime: 90s }}
 ---
 """
     return peers + f"""apiVersion: bgplb.io/v1beta1
@@ -206,10 +214,10 @@ spec: {{ type: LoadBalancer, ports: [{{ port: 80, protocol: TCP }}], selector: {
 """
 
 
-def daemon(interval, mult, feed):
+def daemon(interval, mult, feeders):
     if not os.path.exists(DLL):
         sh(f"dotnet build -c Release {REPO}/src/Daemon", timeout=900)
-    open(f"{RUN}/bgplb.yaml", "w").write(daemon_config(interval, mult, feed))
+    open(f"{RUN}/bgplb.yaml", "w").write(daemon_config(interval, mult, feeders))
     if os.path.exists(f"{RUN}/state.json"):
         os.remove(f"{RUN}/state.json")
     # exec: the PID is the daemon's own (ip netns exec execs too), which induce-gc.py and /proc need.
@@ -254,10 +262,10 @@ CUT = """table inet bgplbg_cut {
 def detect(a):
     need("bird", "bird2")
     need("nft", "nftables")
-    lab(feed=False)
+    lab(feeders=0)
     open(f"{RUN}/cut.nft", "w").write(CUT)
     bird(a.interval, a.mult)
-    daemon(a.interval, a.mult, feed=False)
+    daemon(a.interval, a.mult, feeders=0)
     b = Birdc()
     results = []
     for i in range(a.cuts):
@@ -338,22 +346,30 @@ def false_down(a):
     need("gobgpd", "gobgpd")
     need("stress-ng", "stress-ng")
     inject = gobgp_inject_binary()
-    lab(feed=True)
+    feeders = -(-a.routes // PER_FEEDER)
+    lab(feeders)
     bird(a.interval, a.mult)
-    d = daemon(a.interval, a.mult, feed=True)
+    d = daemon(a.interval, a.mult, feeders)
     b = Birdc()
     settle(b, a.interval)
-    open(f"{RUN}/gobgpd.toml", "w").write(f'[global.config]\n  as = 64513\n  router-id = "{FEED_IP}"\n  local-address-list = ["{FEED_IP}"]\n')
-    start(f"ip netns exec {FEED} gobgpd -f {RUN}/gobgpd.toml --api-hosts 127.0.0.1:50051 --pprof-disable -l warn", f"{RUN}/gobgpd.log")
-    gobgp = f"ip netns exec {FEED} gobgp -u 127.0.0.1 -p 50051"
-    wait("gobgpd's API", lambda: subprocess.run(f"{gobgp} global", shell=True, capture_output=True).returncode == 0, 30)
+    gobgps = []
+    for k in range(feeders):
+        ip = feeder_ip(k)
+        open(f"{RUN}/gobgpd{k}.toml", "w").write(f'[global.config]\n  as = 64513\n  router-id = "{ip}"\n  local-address-list = ["{ip}"]\n')
+        start(f"exec ip netns exec {FEED} gobgpd -f {RUN}/gobgpd{k}.toml --api-hosts 127.0.0.1:{50051 + k} --pprof-disable -l warn", f"{RUN}/gobgpd{k}.log")
+        gobgps.append(f"ip netns exec {FEED} gobgp -u 127.0.0.1 -p {50051 + k}")
+    for g in gobgps:
+        wait("gobgpd's API", lambda: subprocess.run(f"{g} global", shell=True, capture_output=True).returncode == 0, 60)
     bgp_since = b.since()
     bfd_since = b.bfd()[1]
     stress = start(f"stress-ng --cpu 2 --timeout {a.seconds + 60}s", f"{RUN}/stress.log")
     gc = start(f"python3 {HERE}/induce-gc.py {d.pid} --every {a.gc_every} --for {a.seconds}", f"{RUN}/gc.log")
     t0 = time.monotonic()
-    ns(FEED, f"{inject} -target 127.0.0.1:50051 -n {a.routes} -nexthop {FEED_IP}", timeout=900)
-    sh(f"{gobgp} neighbor add {NODE_FEED_IP} as 4200000001")
+    # Each feeder loads its table, then peers with the daemon: the tables arrive one after the other, under load.
+    for k, g in enumerate(gobgps):
+        n = min(PER_FEEDER, a.routes - k * PER_FEEDER)
+        ns(FEED, f"{inject} -target 127.0.0.1:{50051 + k} -n {n} -nexthop {feeder_ip(k)} -timeout 600s", timeout=900)
+        sh(f"{g} neighbor add {NODE_FEED_IP} as 4200000001")
     router_drops = 0
     was_up = True
     sent_at = None
@@ -366,11 +382,13 @@ def false_down(a):
             print(f"{time.strftime('%H:%M:%S')} BIRD's BGP session left Established", flush=True)
         was_up = up
         if sent_at is None and polls % 200 == 0:
-            out = subprocess.run(f"{gobgp} -j neighbor {NODE_FEED_IP}", shell=True, capture_output=True, text=True).stdout
-            try:
-                advertised = find_key(json.loads(out), "advertised")
-            except ValueError:
-                advertised = 0
+            advertised = 0
+            for g in gobgps:
+                out = subprocess.run(f"{g} -j neighbor {NODE_FEED_IP}", shell=True, capture_output=True, text=True).stdout
+                try:
+                    advertised += find_key(json.loads(out), "advertised")
+                except ValueError:
+                    pass
             if advertised >= a.routes:
                 sent_at = time.monotonic() - t0
                 print(f"{time.strftime('%H:%M:%S')} GoBGP has sent all {a.routes} routes ({sent_at:.0f} s)", flush=True)
@@ -379,7 +397,7 @@ def false_down(a):
     gcs = [float(l.split()[-2]) for l in open(f"{RUN}/gc.log") if " gc " in l]
     bfd_now = b.bfd()
     summary = {
-        "bench": "bfd-false-down", "interval_ms": a.interval, "mult": a.mult, "seconds": a.seconds, "routes": a.routes,
+        "bench": "bfd-false-down", "interval_ms": a.interval, "mult": a.mult, "seconds": a.seconds, "routes": a.routes, "feeders": feeders,
         "routes_sent_after_s": round(sent_at, 1) if sent_at is not None else None,
         "forced_gcs": len(gcs), "gc_request_ms": stats(gcs) if gcs else None,
         "daemon_rss_mb": int(open(f"/proc/{d.pid}/status").read().split("VmRSS:")[1].split()[0]) // 1024 if d.poll() is None else None,
