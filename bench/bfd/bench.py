@@ -22,7 +22,7 @@ false-down: --seconds at --interval x --mult with stress-ng loading both cores, 
   session leaving Established or its BFD session's 'since' changing, and the daemon's BfdDown lines.
 One JSON line per result on stdout and in /tmp/bgplbg-bench/results.jsonl.
 """
-import argparse, atexit, json, os, re, shutil, signal, socket, statistics, subprocess, sys, time
+import argparse, atexit, json, os, re, shutil, signal, socket, statistics, struct, subprocess, sys, time
 from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -341,6 +341,26 @@ def find_key(value, name):
     return 0
 
 
+def pcap_gaps(path, source):
+    """Gaps between BFD packets from source in a pcap (Ethernet, microsecond stamps): max, p99.9, and every one over 25 ms with its time."""
+    times = []
+    with open(path, "rb") as f:
+        f.read(24)
+        while True:
+            header = f.read(16)
+            if len(header) < 16:
+                break
+            sec, usec, caplen, _ = struct.unpack("<IIII", header)
+            frame = f.read(caplen)
+            if len(frame) >= 34 and frame[12:14] == b"\x08\x00" and socket.inet_ntoa(frame[26:30]) == source:
+                times.append(sec + usec / 1e6)
+    gaps = sorted(((b - a) * 1000, a) for a, b in zip(times, times[1:]))
+    if not gaps:
+        return None
+    return {"packets": len(times), "max": round(gaps[-1][0], 1), "p999": round(gaps[int(len(gaps) * 0.999)][0], 1),
+            "over_25ms": [(time.strftime("%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}", round(g, 1)) for g, t in gaps if g > 25]}
+
+
 def false_down(a):
     need("bird", "bird2")
     need("gobgpd", "gobgpd")
@@ -362,8 +382,14 @@ def false_down(a):
         wait("gobgpd's API", lambda: subprocess.run(f"{g} global", shell=True, capture_output=True).returncode == 0, 60)
     bgp_since = b.since()
     bfd_since = b.bfd()[1]
+    capture = None
+    if a.capture:
+        need("tcpdump", "tcpdump")
+        # In the router's namespace on its veth: BIRD's packets as they leave BIRD (egress tap, before the
+        # veth hands them over), ours as they arrive; -B: a large buffer, so the loaded machine drops none.
+        capture = start(f"exec ip netns exec {RTR} tcpdump -i r0 -B 16384 -n -w {RUN}/bfd.pcap udp port 3784", f"{RUN}/tcpdump.log")
     stress = start(f"stress-ng --cpu 2 --timeout {a.seconds + 60}s", f"{RUN}/stress.log")
-    gc = start(f"python3 {HERE}/induce-gc.py {d.pid} --every {a.gc_every} --for {a.seconds}", f"{RUN}/gc.log")
+    gc = start(f"python3 {HERE}/induce-gc.py {d.pid} --every {a.gc_every} --for {a.seconds}", f"{RUN}/gc.log") if a.gc_every > 0 else None
     t0 = time.monotonic()
     # Each feeder loads its table, then peers with the daemon: the tables arrive one after the other, under load.
     for k, g in enumerate(gobgps):
@@ -393,8 +419,15 @@ def false_down(a):
                 sent_at = time.monotonic() - t0
                 print(f"{time.strftime('%H:%M:%S')} GoBGP has sent all {a.routes} routes ({sent_at:.0f} s)", flush=True)
         time.sleep(0.005)
-    gc.wait(timeout=60)
-    gcs = [float(l.split()[-2]) for l in open(f"{RUN}/gc.log") if " gc " in l]
+    if gc is not None:
+        gc.wait(timeout=60)
+    gcs = [float(l.split()[-2]) for l in open(f"{RUN}/gc.log") if " gc " in l] if gc is not None else []
+    gaps = None
+    if capture is not None:
+        os.kill(capture.pid, signal.SIGINT)
+        capture.wait(timeout=10)
+        gaps = {"bird_to_us": pcap_gaps(f"{RUN}/bfd.pcap", RTR_IP), "us_to_bird": pcap_gaps(f"{RUN}/bfd.pcap", NODE_IP),
+                "tcpdump": open(f"{RUN}/tcpdump.log").read().strip().splitlines()[-1:]}
     bfd_now = b.bfd()
     summary = {
         "bench": "bfd-false-down", "interval_ms": a.interval, "mult": a.mult, "seconds": a.seconds, "routes": a.routes, "feeders": feeders,
@@ -405,6 +438,7 @@ def false_down(a):
         "router_bgp_since_changed": b.since() != bgp_since,
         "router_bfd_since_changed": bfd_now is None or bfd_now[1] != bfd_since or bfd_now[0] != "Up",
         "false_downs_daemon_bfd": len(daemon_events("BfdDown")) + len(daemon_events("BfdLostWithWorker")),
+        "bfd_packet_gaps_ms": gaps,
         "stress_ng": "--cpu 2", "load": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     stress.poll()
@@ -425,7 +459,8 @@ def main():
     f.add_argument("--mult", type=int, default=3)
     f.add_argument("--seconds", type=int, default=600)
     f.add_argument("--routes", type=int, default=1_000_000)
-    f.add_argument("--gc-every", type=float, default=2)
+    f.add_argument("--gc-every", type=float, default=2, help="0: no forced GCs (a control run)")
+    f.add_argument("--capture", action="store_true", help="tcpdump at the router: gaps between BFD packets each way")
     a = p.parse_args()
     atexit.register(cleanup)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
