@@ -75,6 +75,7 @@ internal readonly record struct FileStamp(long Length, DateTime LastWriteUtc)
 
 internal sealed record CachedFile(
     FileStamp Stamp,
+    FileRecord Record,
     ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<Placed<Allocator.LoadBalancerService>> Services,
     ImmutableArray<Placed<LabelledObject>> Nodes,

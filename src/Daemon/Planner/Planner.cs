@@ -91,6 +91,8 @@ public static class Planner
         private readonly NodeIdentity _node;
         private readonly Dictionary<string, BgpAd[]> _bgp;
         private readonly Dictionary<string, L2AdvertisementConfig[]> _l2;
+        // Per pool what its assignments get, found once: 100,000 Services are a handful of pools.
+        private readonly Dictionary<string, (BgpAd[] Bgp, L2AdvertisementConfig[] L2)> _pools = new(StringComparer.Ordinal);
         private readonly HashSet<ServiceKey> _local;
         private readonly HashSet<ServiceKey> _localReady;
         private readonly string _localReason;
@@ -137,9 +139,12 @@ public static class Planner
 
         public void Add(Assignment assignment)
         {
-            var bgpAds = _bgp.GetValueOrDefault(assignment.Pool) ?? [];
-            var l2Ads = _l2.GetValueOrDefault(assignment.Pool) ?? [];
-            if (_local.Contains(assignment.Service) && !_localReady.Contains(assignment.Service))
+            if (!_pools.TryGetValue(assignment.Pool, out var ads))
+            {
+                _pools[assignment.Pool] = ads = (_bgp.GetValueOrDefault(assignment.Pool) ?? [], _l2.GetValueOrDefault(assignment.Pool) ?? []);
+            }
+            var (bgpAds, l2Ads) = ads;
+            if (_local.Count > 0 && _local.Contains(assignment.Service) && !_localReady.Contains(assignment.Service))
             {
                 Notices.Add(new ServiceNotice(assignment.Service, _localReason));
                 return;

@@ -116,6 +116,10 @@ public sealed class DaemonHost : IAsyncDisposable
             _speaker.Listen(new IPEndPoint(IPAddress.IPv6Any, _options.BgpPort), _options.SocketFactory);
         }
         using var watcher = WatchConfig();
+        if (ConfigLoader.ChangedSince(_options.ConfigPath, _configCache))
+        {
+            RequestReload("changed while starting", immediate: false);
+        }
         try
         {
             while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
@@ -253,6 +257,7 @@ public sealed class DaemonHost : IAsyncDisposable
         var planned = Lap();
         warnings += await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
         var announced = Lap();
+        SyncState();
         warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
         if (!plan.Layer2.IsEmpty)
         {
@@ -392,9 +397,23 @@ public sealed class DaemonHost : IAsyncDisposable
         return result.ToImmutable();
     }
 
+    /// <summary>The fsync of journal lines written before the announcement (<see cref="StateFile.Append"/>).</summary>
+    private void SyncState()
+    {
+        try
+        {
+            _state.Sync();
+        }
+        catch (IOException e)
+        {
+            Log.ConfigError(_log, $"state journal {_state.Path}.journal not synced to disk (a power cut may move VIPs allocated since the last sync): {e.Message}");
+        }
+    }
+
     /// <summary>
-    /// Makes the assignments durable before anything is announced: the changes alone as journal lines
-    /// when they are few, else (and at least every so many lines) a whole new snapshot.
+    /// Keeps the assignments across a restart before anything is announced: the changes alone as journal
+    /// lines when they are few (in the kernel now, fsynced right after the announcement), else (and at
+    /// least every so many lines) a whole new snapshot, fsynced before.
     /// </summary>
     private void Save(ImmutableArray<Assignment> assignments, AssignmentDelta? delta)
     {
@@ -476,11 +495,25 @@ public sealed class DaemonHost : IAsyncDisposable
             _peers.Remove(key);
             Log.PeerConfigured(_log, key, "removed");
         }
+        var warnings = 0;
         foreach (var (key, peerPlan) in wanted)
         {
             var peer = peerPlan.Peer;
             var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
-            var options = PeerSettings.Options(peer, RouterIdOf(peer), restarted);
+            uint routerId;
+            try
+            {
+                routerId = RouterIdOf(peer);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A fact of this host, not of the file (validate cannot see it): the other peers go on,
+                // and the next reload asks again (an address may have come up).
+                Log.NotServed(_log, e.Message + "; its session is not started");
+                warnings++;
+                continue;
+            }
+            var options = PeerSettings.Options(peer, routerId, restarted);
             var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
             _speaker.SetRoutes(key, peerPlan.Routes);
             if (existing.Options == options && existing.Endpoint == endpoint)
@@ -493,7 +526,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 : $"changed: session restarted (Cease / Other Configuration Change), {peerPlan.Routes.Count} routes");
             _peers[key] = (options, endpoint);
         }
-        return WarnUnserved(plan);
+        return warnings + WarnUnserved(plan);
     }
 
     /// <returns>How many warnings it logged.</returns>

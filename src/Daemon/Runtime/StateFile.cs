@@ -29,6 +29,7 @@ public sealed partial class StateFile(string path) : IDisposable
     // False after reading a journal this process did not write: its last line may be cut short, and a
     // line appended after that would be lost in the middle. A Write starts clean.
     private bool _mayAppend = true;
+    private bool _unsynced;
 
     public string Path { get; } = path;
 
@@ -191,15 +192,19 @@ public sealed partial class StateFile(string path) : IDisposable
         // its generation no longer matches and a restart ignores it.
         _journal?.Dispose();
         _journal = null;
+        _unsynced = false;
         File.Delete(JournalPath);
         JournalEntries = 0;
         _mayAppend = true;
     }
 
     /// <summary>
-    /// Records that <paramref name="set"/> now hold these addresses and <paramref name="removed"/> hold none,
-    /// durably (fsync) before it returns. After a <see cref="Read"/> that found a journal, a
-    /// <see cref="Write"/> must come first (<see cref="MayAppend"/>).
+    /// Records that <paramref name="set"/> now hold these addresses and <paramref name="removed"/> hold none:
+    /// in the kernel when it returns (a SIGKILL after it loses nothing), on disk after <see cref="Sync"/>.
+    /// The daemon announces in between, so the fsync is not on the path from an edit to its route; a
+    /// power cut before it may lose the last lines, and their Services then take their lowest free
+    /// address again, which is the same one unless another Service took it meanwhile. After a
+    /// <see cref="Read"/> that found a journal, a <see cref="Write"/> must come first (<see cref="MayAppend"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">A journal from another process is still there.</exception>
     public void Append(IReadOnlyCollection<Assignment> set, IReadOnlyCollection<Assignment> removed)
@@ -232,8 +237,19 @@ public sealed partial class StateFile(string path) : IDisposable
         {
             WriteLine(JsonSerializer.SerializeToUtf8Bytes(Entry(assignment), StateJson.Default.StateEntry));
         }
-        _journal.Flush(flushToDisk: true);
+        _journal.Flush(flushToDisk: false);
+        _unsynced = true;
         JournalEntries += set.Count + removed.Count;
+    }
+
+    /// <summary>Puts what <see cref="Append"/> wrote on disk (fsync); nothing to do when it is there already.</summary>
+    public void Sync()
+    {
+        if (_unsynced && _journal is not null)
+        {
+            _journal.Flush(flushToDisk: true);
+        }
+        _unsynced = false;
     }
 
     private void WriteLine(byte[] json)
@@ -246,6 +262,10 @@ public sealed partial class StateFile(string path) : IDisposable
 
     public void Dispose()
     {
+        if (_unsynced)
+        {
+            _journal?.Flush(flushToDisk: true);
+        }
         _journal?.Dispose();
         _journal = null;
     }

@@ -64,14 +64,23 @@ public sealed class BfdWorkerClientTests : IDisposable
     private void WaitFor(Func<bool> condition, string what) =>
         Assert.True(NetnsLab.WaitUntil(condition, Bound, pollMilliseconds: 10), $"{what} within {Bound}\nlog:\n{_log}");
 
+    /// <summary>The node's and the router's workers with one session each at <paramref name="ms"/> x 3, both Up; the caller disposes them.</summary>
+    private async Task<(Side Node, Side Router)> PairUpAsync(int ms, uint nodeId = 1)
+    {
+        var node = new Side(_lab.HostNamespace, _loggers.CreateLogger("node"));
+        var router = new Side(_lab.Namespace, _loggers.CreateLogger("router"));
+        await node.Client.ConfigureAsync(nodeId, NodeSide, Every(ms), CancellationToken.None);
+        await router.Client.ConfigureAsync(1, RouterSide, Every(ms), CancellationToken.None);
+        WaitFor(() => node.Count(BfdState.Up) == 1 && router.Count(BfdState.Up) == 1, "both sides Up");
+        return (node, router);
+    }
+
     [Fact]
     public async Task Sessions_come_up_report_their_timers_and_take_a_profile_change_without_a_flap()
     {
-        await using var node = new Side(_lab.HostNamespace, _loggers.CreateLogger("node"));
-        await using var router = new Side(_lab.Namespace, _loggers.CreateLogger("router"));
-        await node.Client.ConfigureAsync(1, NodeSide, Every(50), CancellationToken.None);
-        await router.Client.ConfigureAsync(1, RouterSide, Every(50), CancellationToken.None);
-        WaitFor(() => node.Count(BfdState.Up) == 1 && router.Count(BfdState.Up) == 1, "both sides Up");
+        var (node, router) = await PairUpAsync(50);
+        await using var nodeSide = node;
+        await using var routerSide = router;
 
         // Once Up, each polls down to 50 ms (RFC 5880 §6.8.3); detection = 3 x 50 ms (§6.8.4).
         WaitFor(() => node.Client.QueryAsync(1, CancellationToken.None).Result?.TransmitInterval == TimeSpan.FromMilliseconds(50), "node at 50 ms");
@@ -106,11 +115,9 @@ public sealed class BfdWorkerClientTests : IDisposable
     [Fact]
     public async Task A_killed_worker_is_reported_lost_and_a_new_one_brings_its_sessions_back()
     {
-        await using var node = new Side(_lab.HostNamespace, _loggers.CreateLogger("node"));
-        await using var router = new Side(_lab.Namespace, _loggers.CreateLogger("router"));
-        await node.Client.ConfigureAsync(5, NodeSide, Every(50), CancellationToken.None);
-        await router.Client.ConfigureAsync(1, RouterSide, Every(50), CancellationToken.None);
-        WaitFor(() => node.Count(BfdState.Up) == 1 && router.Count(BfdState.Up) == 1, "both sides Up");
+        var (node, router) = await PairUpAsync(50, nodeId: 5);
+        await using var nodeSide = node;
+        await using var routerSide = router;
 
         var pid = node.Client.WorkerProcessId!.Value;
         NetnsLab.Sh($"kill -KILL {pid}");
@@ -133,11 +140,9 @@ public sealed class BfdWorkerClientTests : IDisposable
     [Fact]
     public async Task Blocking_collections_in_the_daemon_do_not_cost_a_session()
     {
-        await using var node = new Side(_lab.HostNamespace, _loggers.CreateLogger("node"));
-        await using var router = new Side(_lab.Namespace, _loggers.CreateLogger("router"));
-        await node.Client.ConfigureAsync(1, NodeSide, Every(20), CancellationToken.None);
-        await router.Client.ConfigureAsync(1, RouterSide, Every(20), CancellationToken.None);
-        WaitFor(() => node.Count(BfdState.Up) == 1 && router.Count(BfdState.Up) == 1, "both sides Up");
+        var (node, router) = await PairUpAsync(20);
+        await using var nodeSide = node;
+        await using var routerSide = router;
         WaitFor(() => node.Client.QueryAsync(1, CancellationToken.None).Result?.DetectionTime == TimeSpan.FromMilliseconds(60), "node at 20 ms x 3");
 
         // ~2.5 million small objects in a linked structure: what a full route table looks like to the GC.
@@ -170,11 +175,8 @@ public sealed class BfdWorkerClientTests : IDisposable
     [Fact]
     public async Task The_worker_exits_when_its_input_ends_and_takes_its_sessions_admin_down()
     {
-        await using var router = new Side(_lab.Namespace, _loggers.CreateLogger("router"));
-        var node = new Side(_lab.HostNamespace, _loggers.CreateLogger("node"));
-        await node.Client.ConfigureAsync(1, NodeSide, Every(50), CancellationToken.None);
-        await router.Client.ConfigureAsync(1, RouterSide, Every(50), CancellationToken.None);
-        WaitFor(() => router.Count(BfdState.Up) == 1, "the router's session Up");
+        var (node, router) = await PairUpAsync(50);
+        await using var routerSide = router;
         var pid = node.Client.WorkerProcessId!.Value;
 
         await node.DisposeAsync(); // closes the worker's standard input, as the daemon's death does
