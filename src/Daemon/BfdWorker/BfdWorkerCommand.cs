@@ -36,22 +36,21 @@ internal static class BfdWorkerCommand
     }
 
     /// <summary>
-    /// How the daemon starts its worker: this same program with <c>bfd-worker</c>, through the
-    /// dotnet host when the daemon runs as <c>dotnet bgplb.dll</c>, or the bgplb executable itself
-    /// (apphost or single-file). A child inherits the daemon's network namespace.
+    /// How the daemon starts its worker: this same program with <c>bfd-worker</c>: the bgplb executable
+    /// itself (apphost or Native AOT), or bgplb.dll through the dotnet host when the daemon runs as
+    /// <c>dotnet bgplb.dll</c> (or is hosted by another program, as in tests). A child inherits the
+    /// daemon's network namespace. No Assembly.Location: it is empty in a single-file or AOT build.
     /// </summary>
     public static IReadOnlyList<string> DefaultCommandLine()
     {
-        var dll = typeof(BfdWorkerCommand).Assembly.Location;
         var host = Environment.ProcessPath ?? throw new InvalidOperationException("the path of the running program is unknown; the BFD worker cannot be started");
-        if (dll.Length == 0 || !Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.Ordinal))
+        var program = typeof(BfdWorkerCommand).Assembly.GetName().Name!;
+        var hostName = Path.GetFileNameWithoutExtension(host);
+        if (hostName == program)
         {
-            // Single-file (no assembly path), or the apphost: the program is its own executable.
-            return dll.Length == 0 || Path.GetFileNameWithoutExtension(host) == Path.GetFileNameWithoutExtension(dll)
-                ? [host, Name]
-                : ["dotnet", dll, Name];
+            return [host, Name];
         }
-        return [host, dll, Name];
+        return [hostName == "dotnet" ? host : "dotnet", Path.Combine(AppContext.BaseDirectory, program + ".dll"), Name];
     }
 
     /// <summary>Serves requests until the end of <paramref name="input"/>: 0, or 1 when a frame was malformed.</summary>
