@@ -16,6 +16,8 @@ command -v tcpdump >/dev/null 2>&1 || need_apt+=(tcpdump)
 command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
 command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
 command -v chrt >/dev/null 2>&1 || need_apt+=(util-linux)
+# End-to-end BFD: the daemon's BFD worker is found as its child process.
+command -v pgrep >/dev/null 2>&1 || need_apt+=(procps)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # The L2 lab tests ask with Linux's own tools: arping (ARP), ping (kernel neighbour resolution), ndisc6 (NDP).
 command -v arping >/dev/null 2>&1 || need_apt+=(iputils-arping)

@@ -13,6 +13,7 @@ internal static class Program
         {
             ValidateCommand.Create(Console.Out, Console.Error),
             RunCommand.Create(),
+            BfdWorker.BfdWorkerCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using BgpLb.BfdSession;
 using BgpLb.BfdSession.Wire;
 using BgpLb.BgpSpeaker.Wire;
+using BgpLb.Daemon.BfdWorker;
 using BgpLb.Daemon.Model;
 using Microsoft.Extensions.Logging;
 
@@ -14,14 +15,31 @@ namespace BgpLb.Daemon.Runtime;
 /// routers such as BIRD drop BGP when a neighbour re-keys its BFD session); a profile change is
 /// applied in place with a Poll sequence. BFD Up→Down takes the BGP session down at once and holds
 /// it down until BFD is Up again (§4.3), straight from the BFD event, not through the control loop,
-/// which may be busy with a reload.
+/// which may be busy with a reload. The sessions themselves run in the BFD worker process
+/// (<see cref="BfdWorkerClient"/>), out of reach of this process's garbage collections.
 /// </summary>
-internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory loggers, ILogger log, Func<AddressFamily, Socket>? udpSockets) : IAsyncDisposable
+internal sealed class BfdCoupling : IAsyncDisposable
 {
+    private readonly BgpSpeaker.BgpSpeaker _speaker;
+    private readonly ILogger _log;
+    private readonly Func<AddressFamily, Socket>? _udpSockets;
+    private readonly BfdWorkerClient _worker;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, BfdPeer> _byKey = new(StringComparer.Ordinal);
-    private readonly Dictionary<BfdPeer, string> _byPeer = [];
-    private BfdSessions? _sessions;
+    private readonly Dictionary<string, (uint Id, BfdPeer Peer)> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<uint, string> _byId = [];
+    private uint _lastId;
+
+    /// <param name="workerCommand">The BFD worker's command line (<see cref="BfdWorkerCommand.DefaultCommandLine"/>).</param>
+    /// <param name="udpSockets">Opens the probe socket that finds a session's local address; null: an ordinary socket.</param>
+    public BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILogger log, IReadOnlyList<string> workerCommand, Func<AddressFamily, Socket>? udpSockets)
+    {
+        _speaker = speaker;
+        _log = log;
+        _udpSockets = udpSockets;
+        _worker = new BfdWorkerClient(workerCommand, log);
+        _worker.StateChanged += OnStateChanged;
+        _worker.WorkerLost += OnWorkerLost;
+    }
 
     /// <summary>The sessions wanted now, by BGP peer key; the others are removed (AdminDown first, RFC 5880 §6.8.16).</summary>
     public async Task ApplyAsync(IReadOnlyList<(string Key, BgpPeerConfig Peer, BfdProfileConfig Profile)> wanted, CancellationToken cancellationToken)
@@ -30,11 +48,12 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
         foreach (var (key, peer, profileConfig) in wanted)
         {
             keep.Add(key);
-            BfdPeer? current;
+            (uint Id, BfdPeer Peer)? found;
             lock (_lock)
             {
-                _byKey.TryGetValue(key, out current);
+                found = _byKey.TryGetValue(key, out var f) ? f : null;
             }
+            var current = found?.Peer;
             // The kernel is asked for the local address once; a reload with the same peer reuses it.
             var remote = peer.PeerAddress.ToIPAddress();
             var local = peer.SourceAddress?.ToIPAddress()
@@ -50,62 +69,80 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
                 PassiveMode = profileConfig.PassiveMode,
                 MinimumTtl = (int)profileConfig.MinimumTtl,
             };
-            if (current is not null && current != bfdPeer)
+            if (profile.Validate() is { Count: > 0 } errors)
             {
-                await RemoveAsync(key, current, cancellationToken).ConfigureAwait(false);
+                throw new BfdConfigurationException(errors);
             }
-            var sessions = Sessions();
-            var status = sessions.AddOrUpdate(bfdPeer, profile);
-            lock (_lock)
+            uint id;
+            if (found is { } same && same.Peer == bfdPeer)
             {
-                _byKey[key] = bfdPeer;
-                _byPeer[bfdPeer] = key;
+                id = same.Id;
             }
-            Log.BfdConfigured(log, key, bfdPeer, profileConfig.Name, status.State);
+            else
+            {
+                if (found is { } old)
+                {
+                    await RemoveAsync(key, old.Id, old.Peer, cancellationToken).ConfigureAwait(false);
+                }
+                // A new identity gets a new id: the worker keeps one session, one discriminator, per id.
+                id = ++_lastId;
+                lock (_lock)
+                {
+                    _byKey[key] = (id, bfdPeer);
+                    _byId[id] = key;
+                }
+            }
+            var state = await _worker.ConfigureAsync(id, bfdPeer, profile, cancellationToken).ConfigureAwait(false);
+            Log.BfdConfigured(_log, key, bfdPeer, profileConfig.Name, state);
         }
-        List<(string, BfdPeer)> gone;
+        List<(string, uint, BfdPeer)> gone;
         lock (_lock)
         {
-            gone = [.. _byKey.Where(p => !keep.Contains(p.Key)).Select(p => (p.Key, p.Value))];
+            gone = [.. _byKey.Where(p => !keep.Contains(p.Key)).Select(p => (p.Key, p.Value.Id, p.Value.Peer))];
         }
-        foreach (var (key, bfdPeer) in gone)
+        foreach (var (key, id, bfdPeer) in gone)
         {
-            await RemoveAsync(key, bfdPeer, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(key, id, bfdPeer, cancellationToken).ConfigureAwait(false);
             // Without BFD the BGP session runs on its own again.
-            speaker.ReleasePeer(key);
+            _speaker.ReleasePeer(key);
         }
     }
 
-    private async Task RemoveAsync(string key, BfdPeer bfdPeer, CancellationToken cancellationToken)
+    private async Task RemoveAsync(string key, uint id, BfdPeer bfdPeer, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             _byKey.Remove(key);
-            _byPeer.Remove(bfdPeer);
+            _byId.Remove(id);
         }
-        if (_sessions is { } sessions)
-        {
-            await sessions.RemoveAsync(bfdPeer, cancellationToken).ConfigureAwait(false);
-        }
-        Log.BfdRemoved(log, key, bfdPeer);
+        await _worker.RemoveAsync(id, cancellationToken).ConfigureAwait(false);
+        Log.BfdRemoved(_log, key, bfdPeer);
     }
 
-    private BfdSessions Sessions()
+    private void OnWorkerLost(IReadOnlyList<uint> wereUp)
     {
-        if (_sessions is null)
+        foreach (var id in wereUp)
         {
-            _sessions = new BfdSessions(new BfdSessionsOptions { Loggers = loggers, SocketFactory = udpSockets });
-            _sessions.StateChanged += OnStateChanged;
+            string? key;
+            lock (_lock)
+            {
+                _byId.TryGetValue(id, out key);
+            }
+            if (key is not null)
+            {
+                // The worker's sessions stop sending: the peer declares BFD down within its detection time and drops BGP; we do at once (RFC 5882 §4.3).
+                Log.BfdLostWithWorker(_log, key);
+                _ = _speaker.HoldPeerAsync(key, CeaseSubcode.BfdDown, CancellationToken.None);
+            }
         }
-        return _sessions;
     }
 
-    private void OnStateChanged(object? sender, BfdStateChange change)
+    private void OnStateChanged(SessionStateChanged change)
     {
         string? key;
         lock (_lock)
         {
-            _byPeer.TryGetValue(change.Peer, out key);
+            _byId.TryGetValue(change.Id, out key);
         }
         if (key is null)
         {
@@ -115,36 +152,34 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
         {
             // RFC 5882 §4.1: a peer that takes its BFD session AdminDown on purpose (deconfigured,
             // maintenance) says nothing about the path; BGP stays as it is.
-            Log.BfdAdminDown(log, key);
+            Log.BfdAdminDown(_log, key);
         }
         else if (change.From == BfdState.Up && change.To is BfdState.Down or BfdState.AdminDown)
         {
-            Log.BfdDown(log, key, change.From, change.Diagnostic);
+            Log.BfdDown(_log, key, change.From, change.Diagnostic);
             // Fire and forget is right here: the stop is queued to the session's own loop at once;
-            // waiting for it would only hold up the BFD event thread.
-            _ = speaker.HoldPeerAsync(key, CeaseSubcode.BfdDown, CancellationToken.None);
+            // waiting for it would only hold up the worker's reader.
+            _ = _speaker.HoldPeerAsync(key, CeaseSubcode.BfdDown, CancellationToken.None);
         }
         else if (change.To == BfdState.Up)
         {
-            Log.BfdUp(log, key);
-            speaker.ReleasePeer(key);
+            Log.BfdUp(_log, key);
+            _speaker.ReleasePeer(key);
         }
     }
 
     /// <summary>The address the kernel would pick towards <paramref name="remote"/> (a connected UDP socket; nothing is sent), for a peer without sourceAddress.</summary>
     private IPAddress LocalAddressFor(IPAddress remote)
     {
-        using var probe = udpSockets?.Invoke(remote.AddressFamily) ?? new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        using var probe = _udpSockets?.Invoke(remote.AddressFamily) ?? new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         probe.Connect(new IPEndPoint(remote, 3784));
         return ((IPEndPoint)probe.LocalEndPoint!).Address;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_sessions is { } sessions)
-        {
-            sessions.StateChanged -= OnStateChanged;
-            await sessions.DisposeAsync().ConfigureAwait(false);
-        }
+        _worker.StateChanged -= OnStateChanged;
+        _worker.WorkerLost -= OnWorkerLost;
+        await _worker.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -31,8 +31,11 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
     /// <summary>Creates the BGP sockets (tests open them in a network namespace of their own); null: ordinary sockets.</summary>
     internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? SocketFactory { get; init; }
 
-    /// <summary>Creates BFD's UDP sockets (and the probe that finds BFD's local address); null: ordinary sockets.</summary>
+    /// <summary>Creates the UDP probe that finds a BFD session's local address; null: an ordinary socket.</summary>
     internal Func<System.Net.Sockets.AddressFamily, System.Net.Sockets.Socket>? UdpSocketFactory { get; init; }
+
+    /// <summary>The BFD worker's command line (tests run it in a network namespace of their own); null: this program's <c>bfd-worker</c>.</summary>
+    internal IReadOnlyList<string>? BfdWorkerCommand { get; init; }
 }
 
 /// <summary>
@@ -83,7 +86,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _speaker = new BgpSpeaker.BgpSpeaker(time, loggers: loggers);
         _state = new StateFile(options.StatePath);
         _configCache = configCache ?? new ConfigCache();
-        _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
+        _bfd = new BfdCoupling(_speaker, _log, options.BfdWorkerCommand ?? BfdWorker.BfdWorkerCommand.DefaultCommandLine(), options.UdpSocketFactory);
         _l2 = new L2Runtime(options.NodeName, options.HeartbeatPort, loggers, _log, time);
     }
 
@@ -546,7 +549,7 @@ public sealed class DaemonHost : IAsyncDisposable
             await _bfd.ApplyAsync(wanted, stop).ConfigureAwait(false);
             return 0;
         }
-        catch (Exception e) when (e is BfdSession.BfdConfigurationException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is BfdSession.BfdConfigurationException or BfdWorker.BfdWorkerException or System.Net.Sockets.SocketException)
         {
             Log.NotServed(_log, $"BFD could not be set up, the BGP sessions run on their hold timers: {e.Message}");
             return 1;

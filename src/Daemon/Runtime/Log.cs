@@ -80,4 +80,25 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5017, Level = LogLevel.Debug, Message = "Service {Service} is not announced from this node: {Reason}")]
     public static partial void NotAnnouncedDetail(ILogger logger, Allocator.ServiceKey service, string reason);
+
+    [LoggerMessage(EventId = 5070, Level = LogLevel.Information, Message = "BFD worker started: PID {Pid} ({Command})")]
+    public static partial void BfdWorkerStarted(ILogger logger, int pid, string command);
+
+    [LoggerMessage(EventId = 5071, Level = LogLevel.Error, Message = "BFD worker PID {Pid} is gone (exit code {ExitCode}): {Why}; {Up} session(s) that were Up are lost, a new worker starts in {BackoffSeconds} s")]
+    public static partial void BfdWorkerLost(ILogger logger, int pid, string exitCode, string why, int up, double backoffSeconds);
+
+    [LoggerMessage(EventId = 5072, Level = LogLevel.Information, Message = "bfd-worker: {Line}")]
+    public static partial void BfdWorkerOutput(ILogger logger, string line);
+
+    [LoggerMessage(EventId = 5073, Level = LogLevel.Error, Message = "BFD session {Session} was refused by the restarted worker: {Reason}")]
+    public static partial void BfdWorkerRefused(ILogger logger, BgpLb.BfdSession.BfdPeer session, string reason);
+
+    [LoggerMessage(EventId = 5074, Level = LogLevel.Error, Message = "malformed request ({Error}): the daemon and this worker disagree on the protocol; exiting")]
+    public static partial void WorkerBadFrame(ILogger logger, BfdWorker.WorkerFrameError error);
+
+    [LoggerMessage(EventId = 5075, Level = LogLevel.Information, Message = "the daemon closed the request pipe: removing {Sessions} session(s) and exiting")]
+    public static partial void WorkerInputClosed(ILogger logger, int sessions);
+
+    [LoggerMessage(EventId = 5076, Level = LogLevel.Warning, Message = "BFD to BGP peer {Peer} was Up when the BFD worker died: BGP session dropped (Cease / BFD Down) and held until BFD is Up in the new worker")]
+    public static partial void BfdLostWithWorker(ILogger logger, string peer);
 }

@@ -30,7 +30,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
         log "{{LogFile}}" all;
         debug protocols { states, events };
         protocol device { }
-        {{(Setup.Bfd ? "protocol bfd { }" : "")}}
+        {{(Setup.Bfd ? $"protocol bfd {{ interface \"*\" {{ min rx interval {Setup.BfdInterval} ms; min tx interval {Setup.BfdInterval} ms; multiplier 3; }}; }}" : "")}}
         {{string.Concat(Setup.Sessions.Select((s, i) => Protocol(i == 0 ? "bgplb" : "bgplb6", s.Node, s.Router)))}}
         """;
 
@@ -78,16 +78,28 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
     public string ProtocolsAll() => Birdc("show protocols all bgplb");
 
     /// <summary>The state BIRD's BFD shows for its session with the node's IPv4 address ("Up", "Down", ...), or null.</summary>
-    public string? BfdState() => BfdLine().Match(Birdc("show bfd sessions")) is { Success: true } m ? m.Groups[1].Value : null;
+    public string? BfdState() => BfdSession()?.State;
+
+    /// <summary>BIRD's "Interval" is its own transmit interval: max(its min tx, our Required Min RX), RFC 5880 §6.8.2.</summary>
+    public override (string State, int IntervalMs)? BfdSession() =>
+        BfdLine().Match(Birdc("show bfd sessions")) is { Success: true } m
+            ? (m.Groups[1].Value, (int)Math.Round(double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) * 1000))
+            : null;
+
+    public override string BgpSessionIdentity() => ProtocolLine().Match(Birdc("show protocols bgplb")) is { Success: true } m ? m.Groups[1].Value : "";
 
     public override string Diagnostics() => $"{ProtocolsAll()}\n--- bird.log ---\n{ReadLog()}";
 
     [GeneratedRegex(@"^(\S+/\d+)\s+unicast", RegexOptions.Multiline)]
     private static partial Regex PrefixLine();
 
-    // The node's IPv4 address (EndToEndLab.NodeAddress), then the interface, then the state.
-    [GeneratedRegex(@"^203\.0\.113\.2\s+\S+\s+(\w+)", RegexOptions.Multiline)]
+    // The node's IPv4 address (EndToEndLab.NodeAddress), the interface, the state, since, the interval in seconds.
+    [GeneratedRegex(@"^203\.0\.113\.2\s+\S+\s+(\w+)\s+\S+\s+([\d.]+)", RegexOptions.Multiline)]
     private static partial Regex BfdLine();
+
+    // name, proto, table, state, since.
+    [GeneratedRegex(@"^bgplb\s+BGP\s+\S+\s+\S+\s+(\S+)", RegexOptions.Multiline)]
+    private static partial Regex ProtocolLine();
 
     [GeneratedRegex(@"Message:\s+""?(.*?)""?\s*$", RegexOptions.Multiline)]
     private static partial Regex MessageLine();

@@ -18,8 +18,11 @@ internal sealed record DaemonConfig
     /// <summary>BGPPeer <c>enableGracefulRestart</c>.</summary>
     public bool GracefulRestart { get; init; }
 
-    /// <summary>A BFDProfile "fast" (300 ms both ways, multiplier 3) named by every BGPPeer's <c>bfdProfile</c>.</summary>
+    /// <summary>A BFDProfile "fast" (<see cref="BfdInterval"/> both ways, multiplier 3) named by every BGPPeer's <c>bfdProfile</c>.</summary>
     public bool Bfd { get; init; }
+
+    /// <summary>The BFDProfile's receiveInterval and transmitInterval (ms).</summary>
+    public int BfdInterval { get; init; } = 300;
 
     /// <summary>BGPAdvertisement <c>communities</c>.</summary>
     public IReadOnlyList<string> Communities { get; init; } = [];
@@ -67,15 +70,15 @@ internal sealed record DaemonConfig
         }
         if (Bfd)
         {
-            yaml.Append("""
+            yaml.Append(CultureInfo.InvariantCulture, $"""
                 ---
                 apiVersion: bgplb.io/v1beta1
                 kind: BFDProfile
                 metadata:
                   name: fast
                 spec:
-                  receiveInterval: 300
-                  transmitInterval: 300
+                  receiveInterval: {BfdInterval}
+                  transmitInterval: {BfdInterval}
                   detectMultiplier: 3
 
                 """);

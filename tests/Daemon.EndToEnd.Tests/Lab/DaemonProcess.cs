@@ -61,6 +61,13 @@ internal sealed class DaemonProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The daemon's BFD worker (<c>bgplb bfd-worker</c>, its only child process), or null while it has none.</summary>
+    public int? WorkerPid()
+    {
+        var children = NetnsLab.Run($"pgrep -P {Pid}").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return children.Length == 1 ? int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
     public IReadOnlyList<string> Stdout
     {
         get

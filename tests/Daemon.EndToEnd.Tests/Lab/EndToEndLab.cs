@@ -42,6 +42,9 @@ internal sealed class EndToEndLab : IDisposable
     /// <summary>The daemon's allocation file, kept across its restarts.</summary>
     public string StatePath => Path.Combine(Dir, "state.json");
 
+    /// <summary>Runs a command in the node's (the daemon's) namespace.</summary>
+    public string Node(string command) => _net.Host(command);
+
     /// <summary>Runs a command in the router's namespace.</summary>
     public string Router(string command) => _net.Ns(command);
 

@@ -10,10 +10,11 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
 {
     private const string Bgpd = "/usr/lib/frr/bgpd";
     private const string Zebra = "/usr/lib/frr/zebra";
+    private const string Bfdd = "/usr/lib/frr/bfdd";
 
     public override string Name => "FRR";
 
-    protected override IEnumerable<string> PidFiles => [Path.Combine(Lab.Dir, "bgpd.pid"), Path.Combine(Lab.Dir, "zebra.pid")];
+    protected override IEnumerable<string> PidFiles => [Path.Combine(Lab.Dir, "bgpd.pid"), Path.Combine(Lab.Dir, "bfdd.pid"), Path.Combine(Lab.Dir, "zebra.pid")];
 
     protected override string LogFile => Path.Combine(Lab.Dir, "bgpd.log");
 
@@ -39,7 +40,14 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
             """);
         foreach (var (node, router) in Setup.Sessions)
         {
-            text.Append(CultureInfo.InvariantCulture, $" neighbor {node} remote-as {remoteAs}\n neighbor {node} update-source {router}\n")
+            text.Append(CultureInfo.InvariantCulture, $" neighbor {node} remote-as {remoteAs}\n");
+            if (Setup.Bfd)
+            {
+                // Before update-source: FRR 8.4 keys the BFD session by the local address it knows when
+                // "bfd" is read; the other way round it re-keys it once BGP is up, a BFD flap that drops BGP.
+                text.Append(CultureInfo.InvariantCulture, $" neighbor {node} bfd\n neighbor {node} bfd profile fast\n");
+            }
+            text.Append(CultureInfo.InvariantCulture, $" neighbor {node} update-source {router}\n")
                 .Append(CultureInfo.InvariantCulture, $" neighbor {node} timers 3 9\n neighbor {node} passive\n");
         }
         foreach (var family in (string[])["ipv4", "ipv6"])
@@ -68,6 +76,23 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
         var dir = Lab.Dir;
         Lab.Router($"{Zebra} -d -u root -g frrvty -f {dir}/zebra.conf -i {dir}/zebra.pid --vty_socket {dir} -P 0 -z {dir}/zserv.api >{dir}/zebra.out 2>&1 </dev/null");
         Lab.Router($"{Bgpd} -d -S -f {dir}/bgpd.conf -i {dir}/bgpd.pid --vty_socket {dir} -P 0 {string.Concat(Setup.Sessions.Select(s => $"-l {s.Router} "))}-z {dir}/zserv.api");
+        if (Setup.Bfd)
+        {
+            // Real-time, as our BFD threads are: on the loaded test machine a late peer is not our failure.
+            Require.Binaries("util-linux", "chrt");
+            File.WriteAllText(Path.Combine(dir, "bfdd.conf"), $"""
+                hostname bgplb-frr
+                log file {dir}/bfdd.log informational
+                bfd
+                 profile fast
+                  receive-interval {Setup.BfdInterval}
+                  transmit-interval {Setup.BfdInterval}
+                  detect-multiplier 3
+                 exit
+                exit
+                """);
+            Lab.Router($"chrt -f 10 {Bfdd} -d -u root -g frrvty -f {dir}/bfdd.conf -i {dir}/bfdd.pid --vty_socket {dir} -P 0 -z {dir}/zserv.api --bfdctl {dir}/bfdd.sock");
+        }
         Assert.True(NetnsLab.WaitUntil(() => Vtysh("show zebra client summary", "zebra").Contains("bgp", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
             $"bgpd is not zebra's client: {Vtysh("show zebra client summary", "zebra")}\n{Diagnostics()}");
     }
@@ -125,5 +150,42 @@ internal sealed class FrrRouter(EndToEndLab lab, RouterSetup setup) : Router(lab
     public override string? ShutdownCommunication() =>
         Peer() is { ValueKind: JsonValueKind.Object } peer && peer.TryGetProperty("lastShutdownDescription", out var text) ? text.GetString() : null;
 
-    public override string Diagnostics() => $"{Vtysh($"show bgp neighbors {Neighbor}")}\n--- bgpd.log ---\n{ReadLog()}";
+    /// <summary>bfdd's session with the node's IPv4 address (<c>show bfd peers json</c>): status and the remote transmit interval (what we asked for, ms).</summary>
+    public override (string State, int IntervalMs)? BfdSession()
+    {
+        var peer = BfdPeerJson("show bfd peers json");
+        return peer is { } p ? (Capitalized(p.GetProperty("status").GetString()!), p.GetProperty("remote-transmit-interval").GetInt32()) : null;
+    }
+
+    /// <summary>bfdd's counter of this session's Down transitions (<c>show bfd peers counters json</c>).</summary>
+    public long BfdSessionDowns() => BfdPeerJson("show bfd peers counters json") is { } p ? p.GetProperty("session-down").GetInt64() : -1;
+
+    /// <summary>The whole <c>show bfd peers json</c> entry, for messages.</summary>
+    public string BfdPeerText() => BfdPeerJson("show bfd peers json")?.ToString() ?? Vtysh("show bfd peers", "bfdd");
+
+    private JsonElement? BfdPeerJson(string command)
+    {
+        try
+        {
+            var all = JsonDocument.Parse(Vtysh(command, "bfdd")).RootElement;
+            return all.ValueKind != JsonValueKind.Array ? null
+                : all.EnumerateArray().Where(p => p.GetProperty("peer").GetString() == Neighbor).Select(p => (JsonElement?)p.Clone()).FirstOrDefault();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Capitalized(string status) => string.Concat(status[..1].ToUpperInvariant(), status[1..]);
+
+    public override string BgpSessionIdentity() =>
+        Peer() is { ValueKind: JsonValueKind.Object } peer
+            ? $"established {Number(peer, "connectionsEstablished")} dropped {Number(peer, "connectionsDropped")}"
+            : "";
+
+    private static string Number(JsonElement peer, string name) => peer.TryGetProperty(name, out var n) ? n.ToString() : "?";
+
+    public override string Diagnostics() => $"{Vtysh($"show bgp neighbors {Neighbor}")}\n--- bgpd.log ---\n{ReadLog()}"
+        + (Setup.Bfd ? $"\n--- bfdd ---\n{Vtysh("show bfd peers", "bfdd")}\n{(File.Exists(Path.Combine(Lab.Dir, "bfdd.log")) ? File.ReadAllText(Path.Combine(Lab.Dir, "bfdd.log")) : "")}" : "");
 }

@@ -42,6 +42,12 @@ internal abstract class Router(EndToEndLab lab, RouterSetup setup) : IDisposable
     /// <summary>The shutdown communication (RFC 9003) the router last received from the daemon on the IPv4 session, or null.</summary>
     public abstract string? ShutdownCommunication();
 
+    /// <summary>The router's BFD session with the node's IPv4 address: its state ("Up", ...) and the interval of our packets it works with (ms); null when it has none.</summary>
+    public abstract (string State, int IntervalMs)? BfdSession();
+
+    /// <summary>What changes when the IPv4 BGP session flaps (BIRD: since when it is up; FRR: its connection counts).</summary>
+    public abstract string BgpSessionIdentity();
+
     /// <summary>The router's view of the session and its log, for failure messages.</summary>
     public abstract string Diagnostics();
 

@@ -6,7 +6,8 @@ namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
 /// <param name="GracefulRestart">The router keeps a restarting peer's routes (RFC 4724 receiving speaker) when the peer asks for it.</param>
 /// <param name="Ipv6Session">The router also peers with the node's IPv6 address: a second session, over which IPv6 VIPs travel.</param>
 /// <param name="Bfd">The router runs BFD (RFC 5880) with the node and lets it take its BGP session down (RFC 5882).</param>
-internal sealed record RouterSetup(uint RouterAsn, uint NodeAsn, bool GracefulRestart = false, bool Ipv6Session = false, bool Bfd = false)
+/// <param name="BfdInterval">The router's BFD receive and transmit intervals (ms), multiplier 3.</param>
+internal sealed record RouterSetup(uint RouterAsn, uint NodeAsn, bool GracefulRestart = false, bool Ipv6Session = false, bool Bfd = false, int BfdInterval = 300)
 {
     public const uint OurAsn = 4200000001;
     public const uint TheirAsn = 64512;

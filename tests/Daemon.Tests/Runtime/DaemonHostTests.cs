@@ -138,6 +138,7 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
             ReloadDebounce = TimeSpan.FromMilliseconds(50),
             SocketFactory = _lab.CreateSocket,
             UdpSocketFactory = family => _lab.CreateSocket(family, SocketType.Dgram, ProtocolType.Udp),
+            BfdWorkerCommand = BfdWorker.WorkerProcess.CommandIn(_lab.HostNamespace),
         }, loggers, TimeProvider.System, cache);
         var stop = new CancellationTokenSource();
         return new Running(host, Task.Run(() => host.RunAsync(loaded.Snapshot!, 0, stop.Token)), stop);
