@@ -55,6 +55,15 @@ public sealed class RouteSet
     /// <summary>After <see cref="With"/>: the prefixes added, removed or given other attributes since it, sorted.</summary>
     internal IpPrefix[] Changed { get; }
 
+    /// <summary>Every route, in prefix order (for status: one object per route, made as it is read).</summary>
+    public IEnumerable<Route> Routes()
+    {
+        for (var i = 0; i < _prefixes.Length; i++)
+        {
+            yield return _templates[_groups[i]] with { Prefix = _prefixes[i] };
+        }
+    }
+
     /// <summary>The route for <paramref name="prefix"/>, or null.</summary>
     public Route? Find(IpPrefix prefix)
     {
