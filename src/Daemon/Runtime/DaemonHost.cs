@@ -20,6 +20,9 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
     /// <summary>Quiet time after a file change before reloading: editors write a file in several steps.</summary>
     public TimeSpan ReloadDebounce { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long a drain announces GRACEFUL_SHUTDOWN before withdrawing (RFC 8326: time for the peers to move traffic).</summary>
+    public TimeSpan DrainWait { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the peers get to receive our Cease on stop.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -50,6 +53,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly BgpSpeaker.BgpSpeaker _speaker;
     private readonly StateFile _state;
     private readonly BfdCoupling _bfd;
+    private readonly Runtime.Drain _drain;
     private readonly ConfigCache _configCache;
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
@@ -73,7 +77,29 @@ public sealed class DaemonHost : IAsyncDisposable
         _state = new StateFile(options.StatePath);
         _configCache = configCache ?? new ConfigCache();
         _bfd = new BfdCoupling(_speaker, loggers, _log, options.UdpSocketFactory);
+        _drain = new Runtime.Drain(_speaker, Runtime.Drain.PathBeside(options.StatePath), options.DrainWait, time, _log);
     }
+
+    /// <summary>Drain and undrain (RFC 8326) of this node's routes.</summary>
+    public Runtime.Drain NodeDrain => _drain;
+
+    /// <summary>The plan of the last apply (for status: what each peer is given, and why a Service goes nowhere).</summary>
+    public Plan? LastPlan { get; private set; }
+
+    /// <summary>Every assignment as of the last apply.</summary>
+    public ImmutableArray<Assignment> Assignments => _assignments.IsDefault ? [] : _assignments;
+
+    /// <summary>Pool usage as of the last apply (read on the control loop, which owns the allocator).</summary>
+    public ImmutableArray<PoolStatus> PoolUsage { get; private set; } = [];
+
+    /// <summary>When the running configuration was applied.</summary>
+    public DateTimeOffset? ConfigAppliedAt { get; private set; }
+
+    /// <summary>The last rejected reload since the running configuration was applied: when, and its errors.</summary>
+    public (DateTimeOffset Time, ImmutableArray<string> Errors)? LastRejected { get; private set; }
+
+    /// <summary>Raised on the control loop for config reloads and allocation changes (the admin API streams them).</summary>
+    public event Action<DaemonEvent>? Changed;
 
     /// <summary>The running configuration (the last good one).</summary>
     public ConfigSnapshot? Current { get; private set; }
@@ -179,6 +205,8 @@ public sealed class DaemonHost : IAsyncDisposable
                 Log.ConfigError(_log, error.ToString());
             }
             Log.ConfigRejected(_log, trigger, result.Errors.Count());
+            LastRejected = (_time.GetUtcNow(), [.. result.Errors.Select(e => e.ToString())]);
+            Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigRejected, trigger, string.Join("\n", LastRejected.Value.Errors)));
             return;
         }
         await ApplyAsync(snapshot, null, trigger, LogWarnings(result), stop, loaded).ConfigureAwait(false);
@@ -263,6 +291,7 @@ public sealed class DaemonHost : IAsyncDisposable
             }
         }
         LogChanges(changes);
+        PublishChanges(changes);
         _lastServices = services;
 
         // The sorted list of every assignment costs a sort of all Services: only when something changed.
@@ -299,11 +328,17 @@ public sealed class DaemonHost : IAsyncDisposable
             Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
         }
         Current = snapshot;
+        LastPlan = plan;
+        PoolUsage = _allocator.Status();
+        ConfigAppliedAt = _time.GetUtcNow();
+        LastRejected = null;
         _firstApply = false;
         var vips = assignments.Sum(a => a.Addresses.Length);
         var routes = plan.Peers.Sum(p => p.Routes.Count);
         Log.ConfigApplied(_log, trigger, snapshot.Services.Length, vips, plan.Peers.Length, routes, warnings,
             loaded.TotalMilliseconds, allocated.TotalMilliseconds, stored.TotalMilliseconds, planned.TotalMilliseconds, announced.TotalMilliseconds);
+        Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigApplied, trigger,
+            string.Create(CultureInfo.InvariantCulture, $"{snapshot.Services.Length} Services, {vips} VIPs, {plan.Peers.Length} BGP peers, {routes} routes, {warnings} warnings")));
         return true;
     }
 
@@ -348,6 +383,9 @@ public sealed class DaemonHost : IAsyncDisposable
     private async Task<int> ApplyPeersAsync(Plan plan, CancellationToken stop)
     {
         var wanted = plan.Peers.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        // Through the drain, so that a reload during one stays drained; before the peers are added,
+        // so that a new peer's first UPDATEs already carry its routes.
+        _drain.Announce(plan.Peers);
         foreach (var key in _peers.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
         {
             // De-configured (or no longer selecting this node): RFC 4486 Cease / Peer De-configured.
@@ -361,7 +399,6 @@ public sealed class DaemonHost : IAsyncDisposable
             var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
             var options = PeerSettings.Options(peer, RouterIdOf(peer), restarted);
             var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
-            _speaker.SetRoutes(key, peerPlan.Routes);
             if (existing.Options == options && existing.Endpoint == endpoint)
             {
                 continue;
@@ -462,6 +499,25 @@ public sealed class DaemonHost : IAsyncDisposable
         AllocationOutcome.Released => change.Previous is { } p ? $"released {string.Join(", ", p.Addresses)}" : "released",
         _ => change.ToString(),
     };
+
+    /// <summary>Allocation changes as events: each up to <see cref="DetailedChanges"/>, one summary beyond.</summary>
+    private void PublishChanges(List<AllocationResult> changes)
+    {
+        if (Changed is not { } changed || changes.Count == 0)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow();
+        if (changes.Count > DetailedChanges)
+        {
+            changed(new DaemonEvent(now, DaemonEvent.Allocation, "", string.Create(CultureInfo.InvariantCulture, $"{changes.Count} allocation changes")));
+            return;
+        }
+        foreach (var change in changes)
+        {
+            changed(new DaemonEvent(now, DaemonEvent.Allocation, change.Service.ToString(), Describe(change)));
+        }
+    }
 
     private void LogNotices(Plan plan)
     {
