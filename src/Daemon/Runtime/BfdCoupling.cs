@@ -76,6 +76,17 @@ internal sealed class BfdCoupling(BgpSpeaker.BgpSpeaker speaker, ILoggerFactory 
         }
     }
 
+    /// <summary>Every BFD session with the BGP peer it serves.</summary>
+    public IReadOnlyList<(string Peer, BfdSessionStatus Status)> Status()
+    {
+        List<(string Key, BfdPeer Peer)> peers;
+        lock (_lock)
+        {
+            peers = [.. _byKey.Select(p => (p.Key, p.Value))];
+        }
+        return [.. peers.Select(p => (p.Key, _sessions?.Get(p.Peer))).Where(p => p.Item2 is not null).Select(p => (p.Key, p.Item2!))];
+    }
+
     private async Task RemoveAsync(string key, BfdPeer bfdPeer, CancellationToken cancellationToken)
     {
         lock (_lock)

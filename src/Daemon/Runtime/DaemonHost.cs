@@ -80,6 +80,11 @@ public sealed class DaemonHost : IAsyncDisposable
         _drain = new Runtime.Drain(_speaker, Runtime.Drain.PathBeside(options.StatePath), options.DrainWait, time, _log);
     }
 
+    public RunOptions Options => _options;
+
+    /// <summary>The BFD sessions, by BGP peer key (for status).</summary>
+    public IReadOnlyList<(string Peer, BfdSession.BfdSessionStatus Status)> BfdStatus => _bfd.Status();
+
     /// <summary>Drain and undrain (RFC 8326) of this node's routes.</summary>
     public Runtime.Drain NodeDrain => _drain;
 
