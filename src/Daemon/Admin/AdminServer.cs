@@ -38,6 +38,10 @@ internal sealed class AdminServer : IAsyncDisposable
         WebApplication? admin = null;
         if (options.SocketPath is not null || options.TcpAddress is not null)
         {
+            if (options.SocketPath is { } path)
+            {
+                PrepareSocket(path);
+            }
             admin = BuildAdmin(options, host, events, loggers, time, log);
             await admin.StartAsync(cancellationToken).ConfigureAwait(false);
             if (options.SocketPath is { } socket)
@@ -72,6 +76,37 @@ internal sealed class AdminServer : IAsyncDisposable
         return new AdminServer(admin, metrics, events, daemonMetrics);
     }
 
+    /// <summary>
+    /// Makes the socket's folder (0700) and removes a socket that a killed daemon left, which would
+    /// make the bind fail; a socket that answers belongs to a running daemon and is left alone.
+    /// </summary>
+    /// <exception cref="IOException">Another daemon listens on <paramref name="socket"/>.</exception>
+    private static void PrepareSocket(string socket)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(socket))!;
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        if (!File.Exists(socket))
+        {
+            return;
+        }
+        using (var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+                throw new IOException($"admin socket {socket}: another bgplb answers on it; stop it or give this one another --admin-socket");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Nobody listens: a leftover.
+            }
+        }
+        File.Delete(socket);
+    }
+
     private static WebApplication BuildAdmin(AdminOptions options, DaemonHost host, AdminEvents events, ILoggerProvider loggers, TimeProvider time, ILogger log)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -80,13 +115,6 @@ internal sealed class AdminServer : IAsyncDisposable
         {
             if (options.SocketPath is { } socket)
             {
-                var folder = Path.GetDirectoryName(Path.GetFullPath(socket))!;
-                if (!Directory.Exists(folder))
-                {
-                    Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
-                // A socket left by a daemon that was killed would make the bind fail.
-                File.Delete(socket);
                 kestrel.ListenUnixSocket(socket, l => l.Protocols = HttpProtocols.Http2);
             }
             if (options.TcpAddress is { } tcp)
