@@ -97,9 +97,7 @@ internal static class Commands
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
         {
-            var reason = context.Connection.Address is null && !File.Exists(context.Connection.Socket)
-                ? "the socket does not exist (is `bgplb run` running, with this --admin-socket?)"
-                : e.Status.DebugException?.InnerException?.Message ?? e.Status.DebugException?.Message ?? e.Status.Detail;
+            var reason = Reason(context.Connection, e);
             await context.Error.WriteLineAsync($"error: cannot reach the daemon at {context.Connection.Where}: {reason}").ConfigureAwait(false);
             return Program.ExitFailure;
         }
@@ -113,6 +111,31 @@ internal static class Commands
             await context.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return Program.ExitFailure;
         }
+    }
+
+    /// <summary>Why the daemon could not be reached, in the operator's terms (the socket's errno says more than gRPC's "Unavailable").</summary>
+    private static string Reason(Connection connection, RpcException e)
+    {
+        var socket = Inner<System.Net.Sockets.SocketException>(e.Status.DebugException);
+        return (connection.Address, socket?.SocketErrorCode) switch
+        {
+            (null, System.Net.Sockets.SocketError.AccessDenied) => "Permission denied (the admin socket is for the daemon's user only)",
+            // connect(2) on a missing unix socket path: ENOENT, which .NET reports as AddressNotAvailable.
+            (null, System.Net.Sockets.SocketError.AddressNotAvailable) => "the socket does not exist (is `bgplb run` running, with this --admin-socket?)",
+            _ => socket?.Message ?? e.Status.DebugException?.Message ?? e.Status.Detail,
+        };
+    }
+
+    private static T? Inner<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+        return null;
     }
 
     private static Command Completion(Argument<string> shell, TextWriter output)
