@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
@@ -131,7 +132,16 @@ internal sealed class AdminServer : IAsyncDisposable
         });
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks();
+        // Health: Serving once a configuration is applied (the daemon announces something), NotServing before.
+        // The checks are published at once and every 2 s, not after ASP.NET's default 5 s delay.
+        builder.Services.AddGrpcHealthChecks().AddCheck("config", () => host.Current is null
+            ? HealthCheckResult.Unhealthy("no configuration applied yet")
+            : HealthCheckResult.Healthy());
+        builder.Services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.Zero;
+            o.Period = TimeSpan.FromSeconds(2);
+        });
         builder.Services.AddSingleton(new AdminService(host, events, time, log));
         var app = builder.Build();
         app.MapGrpcService<AdminService>();
