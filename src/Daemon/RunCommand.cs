@@ -12,6 +12,7 @@ namespace BgpLb.Daemon;
 /// with every error; SIGHUP and file changes reload; SIGTERM / SIGINT stop every session with an
 /// administrative shutdown and exit 0; anything else that stops it exits 1.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // unix socket modes of the admin API
 internal static class RunCommand
 {
     public const string DefaultStatePath = "/var/lib/bgplb/state.json";

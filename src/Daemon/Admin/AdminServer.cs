@@ -16,6 +16,7 @@ namespace BgpLb.Daemon.Admin;
 /// Serves the admin API (gRPC, with the standard health service and server reflection) and the
 /// metrics, on Kestrel, beside the daemon's own loops. Started after the first config is applied.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // unix socket modes of the admin API
 internal sealed class AdminServer : IAsyncDisposable
 {
     private readonly WebApplication? _admin;
