@@ -182,7 +182,7 @@ bgplb_prepare() {
 bgplb_start() {
     local d; d=$(sp_dir bgplb)
     # a fresh allocation every run: no state file, so no Graceful Restart R bit either
-    rm -f "$d/state.json" "$d"/config/added-*.yaml
+    rm -f "$d/state.json" "$d/state.json.journal" "$d"/config/added-*.yaml
     cp "$d/config.adv.yaml" "$d/config/bgp.yaml"
     date +%s.%N >"$d/started" # timeline.py --since-start: the config load comes before the first log line
     start_bg spk-bgplb "$d/bgplb.log" ip netns exec "$NS_SPK" dotnet "$BGPLB_DLL" run \

@@ -59,6 +59,9 @@ public sealed partial class IpAllocator
     internal LoadBalancerService? ServiceOf(ServiceKey service) =>
         _services.TryGetValue(service, out var state) ? state.Service : null;
 
+    /// <summary>Whether <paramref name="address"/> is held under a sharing key (by one Service or several).</summary>
+    public bool IsShared(IpAddress address) => _shared.ContainsKey(address);
+
     public Assignment? GetAssignment(ServiceKey service) =>
         _services.TryGetValue(service, out var state) ? state.Assignment : null;
 

@@ -206,6 +206,10 @@ public sealed class BgpSpeaker : IAsyncDisposable
         Peer? peer;
         lock (_lock)
         {
+            if (_peerRoutes.TryGetValue(name, out var held) && ReferenceEquals(held, routes))
+            {
+                return; // the set the session has: a diff of it with itself would walk every route for nothing
+            }
             _peerRoutes[name] = routes;
             _peers.TryGetValue(name, out peer);
         }

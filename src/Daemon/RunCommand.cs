@@ -58,6 +58,27 @@ internal static class RunCommand
         }
         using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
         var log = loggers.CreateLogger("BgpLb.Daemon");
+        // Signals are taken before the first load, which takes seconds with 100,000 Services: a SIGHUP
+        // then must not end the process (the default action), and a SIGTERM must still stop it in order.
+        using var stop = new CancellationTokenSource();
+        DaemonHost? running = null;
+        var hangupWhileStarting = 0;
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // we stop in order (Cease to every peer), not at the runtime's default
+            stop.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            // Flag first, then look for the host: whichever of this and the start-up check comes
+            // second sees the other's write, so no SIGHUP is lost (two reload requests merge into one).
+            Volatile.Write(ref hangupWhileStarting, 1);
+            Volatile.Read(ref running)?.RequestReload("SIGHUP", immediate: true);
+        });
+
         var cache = new ConfigCache();
         var loaded = ConfigLoader.Load(options.ConfigPath, cache);
         if (loaded.Snapshot is not { } snapshot)
@@ -69,20 +90,17 @@ internal static class RunCommand
             Console.Error.WriteLine($"invalid: {loaded.Errors.Count()} error(s) in {options.ConfigPath}; nothing was started");
             return Program.ExitInvalid;
         }
-        using var stop = new CancellationTokenSource();
-        await using var host = new DaemonHost(options, loggers, TimeProvider.System, cache);
-        void Stop(PosixSignalContext context)
+        if (stop.IsCancellationRequested)
         {
-            context.Cancel = true; // we stop in order (Cease to every peer), not at the runtime's default
-            stop.Cancel();
+            return 0; // stopped while reading the config: nothing was announced yet
         }
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        await using var host = new DaemonHost(options, loggers, TimeProvider.System, cache);
+        Volatile.Write(ref running, host);
+        if (Interlocked.Exchange(ref hangupWhileStarting, 0) == 1)
         {
-            context.Cancel = true;
-            host.RequestReload("SIGHUP", immediate: true);
-        });
+            // The files may have changed while they were being read.
+            host.RequestReload("SIGHUP during start", immediate: true);
+        }
         try
         {
             await using var server = await AdminServer.StartAsync(admin, host, loggers, TimeProvider.System, stop.Token).ConfigureAwait(false);

@@ -17,7 +17,7 @@ namespace BgpLb.BgpSpeaker.Rib;
 /// that holds the previous set sends just those changes without walking the whole set.
 /// </para>
 /// </summary>
-public sealed class RouteSet
+public sealed class RouteSet : IReadOnlyCollection<Route>
 {
     private readonly IpPrefix[] _prefixes;
     private readonly int[] _groups;
@@ -55,14 +55,20 @@ public sealed class RouteSet
     /// <summary>After <see cref="With"/>: the prefixes added, removed or given other attributes since it, sorted.</summary>
     internal IpPrefix[] Changed { get; }
 
-    /// <summary>Every route, in prefix order (for status: one object per route, made as it is read).</summary>
-    public IEnumerable<Route> Routes()
+    /// <summary>Whether a route of <paramref name="family"/> is in the set (IPv4 sorts before IPv6: one look at an end).</summary>
+    public bool Carries(Afi family) =>
+        _prefixes.Length > 0 && (family == Afi.IPv4 ? _prefixes[0].Family == Afi.IPv4 : _prefixes[^1].Family == Afi.IPv6);
+
+    /// <summary>Every route in prefix order, each made on the way (the set keeps no object per route).</summary>
+    public IEnumerator<Route> GetEnumerator()
     {
         for (var i = 0; i < _prefixes.Length; i++)
         {
             yield return _templates[_groups[i]] with { Prefix = _prefixes[i] };
         }
     }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The route for <paramref name="prefix"/>, or null.</summary>
     public Route? Find(IpPrefix prefix)

@@ -48,7 +48,7 @@ internal sealed class AdminService(DaemonHost host, AdminEvents events, TimeProv
         else
         {
             var internalPeer = status.Negotiated is { } negotiated ? !negotiated.IsExternal : status.Options?.IsInternal ?? false;
-            response.Routes.AddRange(host.Speaker.RoutesFor(request.Peer).Routes().Select(r => AdminViews.Advertised(r, internalPeer)));
+            response.Routes.AddRange(host.Speaker.RoutesFor(request.Peer).Select(r => AdminViews.Advertised(r, internalPeer)));
         }
         return response;
     }

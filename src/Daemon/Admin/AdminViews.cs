@@ -170,7 +170,7 @@ internal static class AdminViews
         var states = host.Speaker.Peers.ToDictionary(p => p.Name, p => p.State, StringComparer.Ordinal);
         var notices = plan.NotAnnounced.ToDictionary(n => n.Service, n => n.Reason);
         var drain = host.NodeDrain;
-        var keys = snapshot.Peers.Select(p => new PeerPlan(p, []).Key).ToList();
+        var keys = snapshot.Peers.Select(p => new PeerPlan(p, RouteSet.Empty).Key).ToList();
         foreach (var assignment in host.Assignments)
         {
             var vip = new Vip { Service = assignment.Service.ToString(), Pool = assignment.Pool };
@@ -210,12 +210,11 @@ internal static class AdminViews
     }
 
     /// <summary>The VIPs a peer's routes cover (a route may aggregate several).</summary>
-    private static PrefixIndex Prefixes(IReadOnlyList<BgpSpeaker.Rib.Route> routes) => new(routes);
+    private static PrefixIndex Prefixes(RouteSet routes) => new(routes);
 
     /// <summary>Which addresses a list of routes covers: one set of prefixes, looked up at each length in use.</summary>
-    private sealed class PrefixIndex(IReadOnlyList<BgpSpeaker.Rib.Route> routes)
+    private sealed class PrefixIndex(RouteSet routes)
     {
-        private readonly HashSet<IpPrefix> _prefixes = [.. routes.Select(r => r.Prefix)];
         private readonly int[] _lengths = [.. routes.Select(r => (int)r.Prefix.Length).Distinct()];
 
         public bool Contains(IpAddress address)
@@ -225,7 +224,7 @@ internal static class AdminViews
                 var prefix = address.Family == IpFamily.IPv4
                     ? length <= 32 ? IpPrefix.V4((uint)address.Value, length) : default
                     : IpPrefix.V6(address.Value, length);
-                if (prefix.Length == length && _prefixes.Contains(prefix))
+                if (prefix.Length == length && routes.Find(prefix) is not null)
                 {
                     return true;
                 }

@@ -22,6 +22,38 @@ public sealed class ConfigCache
 
     internal void Set(string file, CachedFile cached) => _files[file] = cached;
 
+    /// <summary>The last load that gave a snapshot, file by file: what the next load's <see cref="ConfigChanges"/> are counted from.</summary>
+    internal LoadedFiles? LastGood { get; set; }
+
+    /// <summary>
+    /// The files that differ (by stamp, or by being new or gone) between the last good load and one
+    /// with <paramref name="now"/>; null when there was no good load or a changed file holds Namespaces
+    /// (their labels are joined into every Service of the namespace, so the whole set is new).
+    /// </summary>
+    internal FileDiff? Diff(IReadOnlyDictionary<string, FileRecord> now)
+    {
+        if (LastGood is not { } last)
+        {
+            return null;
+        }
+        var changed = new List<(FileRecord? Old, FileRecord? New)>();
+        foreach (var (file, record) in now)
+        {
+            if (!last.Files.TryGetValue(file, out var old) || old.Stamp != record.Stamp)
+            {
+                changed.Add((old, record));
+            }
+        }
+        foreach (var (file, old) in last.Files)
+        {
+            if (!now.ContainsKey(file))
+            {
+                changed.Add((old, null));
+            }
+        }
+        return changed.Any(c => c.Old?.HasNamespaces == true || c.New?.HasNamespaces == true) ? null : new FileDiff(last.Snapshot, changed);
+    }
+
     /// <summary>Forgets files the last load no longer had.</summary>
     internal void Keep(IReadOnlyCollection<string> files)
     {
@@ -43,9 +75,25 @@ internal readonly record struct FileStamp(long Length, DateTime LastWriteUtc)
 
 internal sealed record CachedFile(
     FileStamp Stamp,
+    FileRecord Record,
     ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<Placed<Allocator.LoadBalancerService>> Services,
     ImmutableArray<Placed<LabelledObject>> Nodes,
     ImmutableArray<Placed<LabelledObject>> Namespaces,
     ImmutableArray<Placed<SecretConfig>> Secrets,
     ImmutableArray<Placed<EndpointSliceConfig>> EndpointSlices);
+
+/// <summary>What one file of a load held: its Services, and whether it held anything else.</summary>
+internal sealed record FileRecord(FileStamp Stamp, ImmutableArray<Allocator.LoadBalancerService> Services, bool OnlyServices, bool HasNamespaces);
+
+internal sealed record LoadedFiles(ConfigSnapshot Snapshot, IReadOnlyDictionary<string, FileRecord> Files);
+
+/// <summary>The files changed since the load that gave <see cref="Base"/>, each as it was (null: new) and is (null: gone).</summary>
+internal sealed record FileDiff(ConfigSnapshot Base, IReadOnlyList<(FileRecord? Old, FileRecord? New)> Changed)
+{
+    /// <summary>No changed file held or holds a Service: the Services are those of <see cref="Base"/>.</summary>
+    public bool ServicesUntouched => Changed.All(c => (c.Old?.Services.IsEmpty ?? true) && (c.New?.Services.IsEmpty ?? true));
+
+    /// <summary>Every changed file held and holds Services only: pools, peers, advertisements, nodes and endpoints are those of <see cref="Base"/>.</summary>
+    public bool OnlyServices => Changed.All(c => (c.Old?.OnlyServices ?? true) && (c.New?.OnlyServices ?? true));
+}

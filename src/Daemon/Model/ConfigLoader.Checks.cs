@@ -6,15 +6,21 @@ namespace BgpLb.Daemon.Model;
 /// <summary>The checks that need every object: duplicates, overlaps and references, then the snapshot.</summary>
 public sealed partial class ConfigLoader
 {
-    private ConfigLoadResult Finish(int files)
+    /// <param name="diff">The files changed since the cache's last good load (null: none, or no cache).</param>
+    private ConfigLoadResult Finish(int files, FileDiff? diff)
     {
+        // The previous good load had no duplicate Service, and no file of Services changed since.
+        var servicesUntouched = diff is { ServicesUntouched: true };
         Duplicates(_pools, p => p.Name, "IPAddressPool");
         Duplicates(_peers, p => p.Name, "BGPPeer");
         Duplicates(_bgpAdvertisements, a => a.Value.Name, "BGPAdvertisement");
         Duplicates(_l2Advertisements, a => a.Name, "L2Advertisement");
         Duplicates(_bfdProfiles, b => b.Name, "BFDProfile");
         Duplicates(_communities, c => c.Name, "Community");
-        Duplicates(_services, s => s.Key.ToString(), "Service");
+        if (!servicesUntouched)
+        {
+            Duplicates(_services, s => s.Key, "Service");
+        }
         Duplicates(_nodes, n => n.Name, "Node");
         Duplicates(_namespaces, n => n.Name, "Namespace");
         Duplicates(_secrets, s => s.Namespace + "/" + s.Name, "Secret");
@@ -37,13 +43,26 @@ public sealed partial class ConfigLoader
             L2Advertisements = [.. _l2Advertisements.Select(a => a.Value)],
             BfdProfiles = [.. _bfdProfiles.Select(b => b.Value)],
             Communities = [.. _communities.Select(c => c.Value)],
-            Services = [.. _services.Select(s => namespaceLabels.TryGetValue(s.Value.Key.Namespace, out var labels) ? s.Value with { NamespaceLabels = labels } : s.Value)],
+            Services = servicesUntouched ? diff!.Base.Services : [.. _services.Select(s => WithNamespaceLabels(s.Value, namespaceLabels))],
             Nodes = [.. _nodes.Select(n => n.Value)],
             Namespaces = [.. _namespaces.Select(n => n.Value)],
             Secrets = [.. _secrets.Select(s => s.Value)],
             EndpointSlices = [.. _endpointSlices.Select(e => e.Value)],
         };
-        return new ConfigLoadResult(snapshot, diagnostics, files);
+        return new ConfigLoadResult(snapshot, diagnostics, files) { Changes = diff is null ? null : ChangesOf(diff, namespaceLabels) };
+    }
+
+    private static LoadBalancerService WithNamespaceLabels(LoadBalancerService service, Dictionary<string, ImmutableDictionary<string, string>> labels) =>
+        labels.TryGetValue(service.Key.Namespace, out var found) ? service with { NamespaceLabels = found } : service;
+
+    private static ConfigChanges ChangesOf(FileDiff diff, Dictionary<string, ImmutableDictionary<string, string>> labels)
+    {
+        var upserted = diff.Changed.Where(c => c.New is not null).SelectMany(c => c.New!.Services).Select(s => WithNamespaceLabels(s, labels)).ToImmutableArray();
+        var kept = upserted.Select(s => s.Key).ToHashSet();
+        // A Service that moved to another file is upserted, not removed: releasing it would cost its VIP.
+        var removed = diff.Changed.Where(c => c.Old is not null).SelectMany(c => c.Old!.Services)
+            .Select(s => s.Key).Where(k => !kept.Contains(k)).Distinct().ToImmutableArray();
+        return new ConfigChanges(diff.Base, diff.OnlyServices, removed, upserted);
     }
 
     /// <summary>Two objects of one kind with one name: the second is an error naming where the first is.</summary>
@@ -62,9 +81,10 @@ public sealed partial class ConfigLoader
         }
     }
 
-    private void Duplicates<T>(List<Placed<T>> objects, Func<T, string> key, string kind)
+    private void Duplicates<T, TKey>(List<Placed<T>> objects, Func<T, TKey> key, string kind)
+        where TKey : notnull
     {
-        var first = new Dictionary<string, Placed<T>>(StringComparer.Ordinal);
+        var first = new Dictionary<TKey, Placed<T>>();
         foreach (var placed in objects)
         {
             if (!first.TryAdd(key(placed.Value), placed))

@@ -40,30 +40,16 @@ public sealed partial class ConfigLoader
     {
         ArgumentNullException.ThrowIfNull(path);
         var loader = new ConfigLoader();
-        string[] files;
-        if (Directory.Exists(path))
+        var files = FilesOf(path, out var problem);
+        if (problem is not null)
         {
-            files = [.. Directory.EnumerateFiles(path)
-                .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal)];
-            if (files.Length == 0)
-            {
-                loader.FileError(path, "the folder holds no .yaml or .yml file");
-            }
-        }
-        else if (File.Exists(path))
-        {
-            files = [path];
-        }
-        else
-        {
-            loader.FileError(path, "no such file or folder");
-            files = [];
+            loader.FileError(path, problem);
         }
         if (cache is not null)
         {
             cache.LastHits = 0;
         }
+        var records = new Dictionary<string, FileRecord>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             FileStamp stamp;
@@ -76,13 +62,14 @@ public sealed partial class ConfigLoader
                 loader.FileError(file, "cannot be read: " + e.Message);
                 continue;
             }
+            var mark = loader.Mark();
             if (cache is not null && cache.TryGet(file, stamp, out var cached))
             {
                 loader.TakeOver(cached);
                 cache.LastHits++;
+                records[file] = cached.Record;
                 continue;
             }
-            var mark = loader.Mark();
             StreamReader reader;
             try
             {
@@ -97,13 +84,72 @@ public sealed partial class ConfigLoader
             {
                 loader.Read(file, reader);
             }
+            var record = loader.RecordSince(mark, stamp);
             if (cache is not null && loader.OnlyBulkSince(mark))
             {
-                cache.Set(file, loader.Since(mark, stamp));
+                cache.Set(file, loader.Since(mark, record));
             }
+            records[file] = record;
         }
-        cache?.Keep(files);
-        return loader.Finish(files.Length);
+        if (cache is null)
+        {
+            return loader.Finish(files.Length, null);
+        }
+        cache.Keep(files);
+        var result = loader.Finish(files.Length, cache.Diff(records));
+        if (result.Snapshot is { } snapshot)
+        {
+            cache.LastGood = new LoadedFiles(snapshot, records);
+        }
+        return result;
+    }
+
+    /// <summary>The config files of <paramref name="path"/>: the file, or the folder's *.yaml / *.yml in name order; <paramref name="problem"/> says why there are none.</summary>
+    private static string[] FilesOf(string path, out string? problem)
+    {
+        problem = null;
+        if (Directory.Exists(path))
+        {
+            string[] files = [.. Directory.EnumerateFiles(path)
+                .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)];
+            if (files.Length == 0)
+            {
+                problem = "the folder holds no .yaml or .yml file";
+            }
+            return files;
+        }
+        if (File.Exists(path))
+        {
+            return [path];
+        }
+        problem = "no such file or folder";
+        return [];
+    }
+
+    /// <summary>
+    /// Whether the files of <paramref name="path"/> differ (by name, length or modification time) from
+    /// those of the last good load through <paramref name="cache"/>: a change between that load and the
+    /// start of the file watch would otherwise go unnoticed until the next one.
+    /// </summary>
+    public static bool ChangedSince(string path, ConfigCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(cache);
+        if (cache.LastGood is not { } last)
+        {
+            return true;
+        }
+        var files = FilesOf(path, out _);
+        try
+        {
+            return files.Length != last.Files.Count
+                || files.Any(f => !last.Files.TryGetValue(f, out var record) || record.Stamp != FileStamp.Of(f));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // the reload will say what is wrong with it
+        }
     }
 
     /// <summary>Loads YAML text as if read from a file called <paramref name="file"/> (for tests and for sources that are not files).</summary>
@@ -114,7 +160,7 @@ public sealed partial class ConfigLoader
         var loader = new ConfigLoader();
         using var reader = new StringReader(text);
         loader.Read(file, reader);
-        return loader.Finish(1);
+        return loader.Finish(1, null);
     }
 
     /// <summary>How long each list was before a file was read.</summary>
@@ -129,13 +175,20 @@ public sealed partial class ConfigLoader
         _pools.Count == mark.Pools && _peers.Count == mark.Peers && _bgpAdvertisements.Count == mark.BgpAdvertisements
         && _l2Advertisements.Count == mark.L2Advertisements && _bfdProfiles.Count == mark.BfdProfiles && _communities.Count == mark.Communities;
 
-    private CachedFile Since(ListMark mark, FileStamp stamp) => new(stamp,
+    private CachedFile Since(ListMark mark, FileRecord record) => new(record.Stamp, record,
         [.. _diagnostics.Skip(mark.Diagnostics)],
         [.. _services.Skip(mark.Services)],
         [.. _nodes.Skip(mark.Nodes)],
         [.. _namespaces.Skip(mark.Namespaces)],
         [.. _secrets.Skip(mark.Secrets)],
         [.. _endpointSlices.Skip(mark.EndpointSlices)]);
+
+    /// <summary>What the file read since <paramref name="mark"/> held, for the next load's <see cref="ConfigCache.Diff"/>.</summary>
+    private FileRecord RecordSince(ListMark mark, FileStamp stamp) => new(stamp,
+        [.. _services.Skip(mark.Services).Select(s => s.Value)],
+        OnlyServices: OnlyBulkSince(mark) && _nodes.Count == mark.Nodes && _namespaces.Count == mark.Namespaces
+            && _secrets.Count == mark.Secrets && _endpointSlices.Count == mark.EndpointSlices,
+        HasNamespaces: _namespaces.Count != mark.Namespaces);
 
     private void TakeOver(CachedFile cached)
     {

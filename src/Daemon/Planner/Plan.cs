@@ -14,8 +14,8 @@ public sealed record Plan(
     ImmutableArray<L2Plan> Layer2,
     ImmutableArray<ServiceNotice> NotAnnounced);
 
-/// <summary>One BGP peer of this node and every route it should hold, in a stable order.</summary>
-public sealed record PeerPlan(BgpPeerConfig Peer, IReadOnlyList<Route> Routes)
+/// <summary>One BGP peer of this node and every route it should hold.</summary>
+public sealed record PeerPlan(BgpPeerConfig Peer, RouteSet Routes)
 {
     /// <summary>The speaker's name for the peer: BGPPeer names are unique per namespace, not across them (standalone objects often have none).</summary>
     public string Key => Peer.Namespace.Length == 0 ? Peer.Name : Peer.Namespace + "/" + Peer.Name;

@@ -21,34 +21,133 @@ public static class Planner
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(assignments);
         ArgumentNullException.ThrowIfNull(node);
-
-        var peers = snapshot.Peers.Where(p => node.IsSelectedBy(p.NodeSelectors)).ToArray();
-        var bgp = SelectBgp(snapshot, node, peers);
-        var l2 = SelectL2(snapshot, node);
-        var localReady = LocalReady(snapshot, node);
-        // Only Local Services need looking up, and they are few: no dictionary of every Service.
-        var local = snapshot.Services.Where(s => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local).Select(s => s.Key).ToHashSet();
-
-        var routes = new PeerRoutes[peers.Length];
-        for (var i = 0; i < peers.Length; i++)
-        {
-            routes[i] = new PeerRoutes();
-        }
-        var l2Vips = new Dictionary<string, List<IpAddress>>(StringComparer.Ordinal);
-        var notices = ImmutableArray.CreateBuilder<ServiceNotice>();
-        // One reason per pool, not per Service: withdrawing every advertisement leaves 100,000 Services
-        // announced nowhere, all for the same few reasons.
-        var nowhere = new Dictionary<(string Pool, bool HadBgp), string>();
-        var localReason = $"externalTrafficPolicy is Local and node {node.Name} has no ready endpoint";
-
+        var work = new Work(snapshot, node);
         foreach (var assignment in assignments)
         {
-            var bgpAds = bgp.GetValueOrDefault(assignment.Pool) ?? [];
-            var l2Ads = l2.GetValueOrDefault(assignment.Pool) ?? [];
-            if (local.Contains(assignment.Service) && !localReady.Contains(assignment.Service))
+            work.Add(assignment);
+        }
+        var peerPlans = ImmutableArray.CreateBuilder<PeerPlan>(work.Peers.Length);
+        for (var i = 0; i < work.Peers.Length; i++)
+        {
+            peerPlans.Add(new PeerPlan(work.Peers[i], RouteSet.Create(work.Routes[i].ToList())));
+        }
+        var l2Plans = work.L2Vips
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new L2Plan(p.Key, [.. p.Value.Distinct().Order()]))
+            .ToImmutableArray();
+        return new Plan(peerPlans.MoveToImmutable(), l2Plans, work.Notices.ToImmutable());
+    }
+
+    /// <summary>
+    /// <paramref name="previous"/> (built for <paramref name="snapshot"/>'s pools, peers, advertisements,
+    /// nodes and endpoints, which have not changed since) after the Services of <paramref name="removed"/>
+    /// gave their addresses back and those of <paramref name="added"/> took theirs: the work of the
+    /// changes, not of every Service, and route sets made with <see cref="RouteSet.With"/>, so each
+    /// session sends just the changed prefixes. A changed Service is in both lists, with its old and its
+    /// new assignment. Null when the changes touch an aggregating or an L2 advertisement, where a prefix
+    /// or an interface's list stands for several VIPs, or a shared address, which an unchanged Service
+    /// may hold too: the caller then calls <see cref="Build"/>.
+    /// </summary>
+    /// <param name="isShared">Whether an address is held under a sharing key (after the changes).</param>
+    public static Plan? Update(Plan previous, ConfigSnapshot snapshot, NodeIdentity node,
+        IReadOnlyCollection<Assignment> removed, IReadOnlyCollection<Assignment> added, Func<IpAddress, bool> isShared)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(removed);
+        ArgumentNullException.ThrowIfNull(added);
+        ArgumentNullException.ThrowIfNull(isShared);
+        var work = new Work(snapshot, node);
+        if (!work.Peers.Select(p => p.Name).SequenceEqual(previous.Peers.Select(p => p.Peer.Name), StringComparer.Ordinal)
+            || removed.Concat(added).Any(a => work.CoversSeveral(a) || a.Addresses.Any(isShared)))
+        {
+            return null;
+        }
+        foreach (var assignment in added)
+        {
+            work.Add(assignment);
+        }
+        var peerPlans = ImmutableArray.CreateBuilder<PeerPlan>(work.Peers.Length);
+        for (var i = 0; i < work.Peers.Length; i++)
+        {
+            var upserts = work.Routes[i].ToList();
+            var upserted = upserts.Select(r => r.Prefix).ToHashSet();
+            // A prefix that an added assignment announces again is an upsert, not a removal.
+            var removals = removed.SelectMany(a => work.PrefixesTo(a, i, a.Addresses))
+                .Where(p => !upserted.Contains(p)).ToList();
+            var routes = previous.Peers[i].Routes;
+            peerPlans.Add(new PeerPlan(work.Peers[i], upserts.Count == 0 && removals.Count == 0 ? routes : routes.With(upserts, removals)));
+        }
+        var changed = removed.Concat(added).Select(a => a.Service).ToHashSet();
+        var notices = previous.NotAnnounced.Where(n => !changed.Contains(n.Service)).Concat(work.Notices).ToImmutableArray();
+        return new Plan(peerPlans.MoveToImmutable(), previous.Layer2, notices);
+    }
+
+    /// <summary>One planning pass: the policy of a snapshot for this node, and what the assignments given to <see cref="Add"/> make of it.</summary>
+    private sealed class Work
+    {
+        private readonly ConfigSnapshot _snapshot;
+        private readonly NodeIdentity _node;
+        private readonly Dictionary<string, BgpAd[]> _bgp;
+        private readonly Dictionary<string, L2AdvertisementConfig[]> _l2;
+        // Per pool what its assignments get, found once: 100,000 Services are a handful of pools.
+        private readonly Dictionary<string, (BgpAd[] Bgp, L2AdvertisementConfig[] L2)> _pools = new(StringComparer.Ordinal);
+        private readonly HashSet<ServiceKey> _local;
+        private readonly HashSet<ServiceKey> _localReady;
+        private readonly string _localReason;
+        // One reason per pool, not per Service: withdrawing every advertisement leaves 100,000 Services
+        // announced nowhere, all for the same few reasons.
+        private readonly Dictionary<(string Pool, bool HadBgp), string> _nowhere = [];
+
+        public Work(ConfigSnapshot snapshot, NodeIdentity node)
+        {
+            _snapshot = snapshot;
+            _node = node;
+            Peers = snapshot.Peers.Where(p => node.IsSelectedBy(p.NodeSelectors)).ToArray();
+            _bgp = SelectBgp(snapshot, node, Peers);
+            _l2 = SelectL2(snapshot, node);
+            _localReady = LocalReady(snapshot, node);
+            // Only Local Services need looking up, and they are few: no dictionary of every Service.
+            _local = snapshot.Services.Where(s => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local).Select(s => s.Key).ToHashSet();
+            _localReason = $"externalTrafficPolicy is Local and node {node.Name} has no ready endpoint";
+            Routes = new PeerRoutes[Peers.Length];
+            for (var i = 0; i < Peers.Length; i++)
             {
-                notices.Add(new ServiceNotice(assignment.Service, localReason));
-                continue;
+                Routes[i] = new PeerRoutes();
+            }
+        }
+
+        public BgpPeerConfig[] Peers { get; }
+
+        public PeerRoutes[] Routes { get; }
+
+        public Dictionary<string, List<IpAddress>> L2Vips { get; } = new(StringComparer.Ordinal);
+
+        public ImmutableArray<ServiceNotice>.Builder Notices { get; } = ImmutableArray.CreateBuilder<ServiceNotice>();
+
+        /// <summary>True when a prefix or an L2 list for this assignment's pool may stand for other VIPs too (an aggregate), so one VIP's change is not one route's.</summary>
+        public bool CoversSeveral(Assignment assignment) =>
+            _l2.ContainsKey(assignment.Pool)
+            || (_bgp.TryGetValue(assignment.Pool, out var ads)
+                && ads.Any(ad => assignment.Addresses.Any(a => ad.PrefixOf(a).Length != (a.Family == IpFamily.IPv4 ? 32 : 128))));
+
+        /// <summary>The prefixes of <paramref name="addresses"/> that the advertisements of <paramref name="assignment"/>'s pool send to peer <paramref name="peer"/>.</summary>
+        public IEnumerable<IpPrefix> PrefixesTo(Assignment assignment, int peer, IEnumerable<IpAddress> addresses) =>
+            (_bgp.GetValueOrDefault(assignment.Pool) ?? []).Where(ad => ad.PeerIndexes.Contains(peer))
+                .SelectMany(ad => addresses.Select(ad.PrefixOf));
+
+        public void Add(Assignment assignment)
+        {
+            if (!_pools.TryGetValue(assignment.Pool, out var ads))
+            {
+                _pools[assignment.Pool] = ads = (_bgp.GetValueOrDefault(assignment.Pool) ?? [], _l2.GetValueOrDefault(assignment.Pool) ?? []);
+            }
+            var (bgpAds, l2Ads) = ads;
+            if (_local.Count > 0 && _local.Contains(assignment.Service) && !_localReady.Contains(assignment.Service))
+            {
+                Notices.Add(new ServiceNotice(assignment.Service, _localReason));
+                return;
             }
             var announced = false;
             foreach (var ad in bgpAds)
@@ -58,7 +157,7 @@ public static class Planner
                     var prefix = ad.PrefixOf(address);
                     foreach (var peer in ad.PeerIndexes)
                     {
-                        routes[peer].Add(prefix, ad);
+                        Routes[peer].Add(prefix, ad);
                         announced = true;
                     }
                 }
@@ -67,9 +166,9 @@ public static class Planner
             {
                 foreach (var name in ad.Interfaces.IsDefaultOrEmpty ? [""] : ad.Interfaces)
                 {
-                    if (!l2Vips.TryGetValue(name, out var list))
+                    if (!L2Vips.TryGetValue(name, out var list))
                     {
-                        l2Vips[name] = list = [];
+                        L2Vips[name] = list = [];
                     }
                     list.AddRange(assignment.Addresses);
                     announced = true;
@@ -78,24 +177,13 @@ public static class Planner
             if (!announced)
             {
                 var why = (assignment.Pool, bgpAds.Length > 0);
-                if (!nowhere.TryGetValue(why, out var reason))
+                if (!_nowhere.TryGetValue(why, out var reason))
                 {
-                    nowhere[why] = reason = WhyNowhere(snapshot, node, why.Pool, why.Item2);
+                    _nowhere[why] = reason = WhyNowhere(_snapshot, _node, why.Pool, why.Item2);
                 }
-                notices.Add(new ServiceNotice(assignment.Service, reason));
+                Notices.Add(new ServiceNotice(assignment.Service, reason));
             }
         }
-
-        var peerPlans = ImmutableArray.CreateBuilder<PeerPlan>(peers.Length);
-        for (var i = 0; i < peers.Length; i++)
-        {
-            peerPlans.Add(new PeerPlan(peers[i], routes[i].ToList()));
-        }
-        var l2Plans = l2Vips
-            .OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => new L2Plan(p.Key, [.. p.Value.Distinct().Order()]))
-            .ToImmutableArray();
-        return new Plan(peerPlans.MoveToImmutable(), l2Plans, notices.ToImmutable());
     }
 
     /// <summary>Per pool name, the BGP advertisements that select it and this node, each with the peers (indexes into <paramref name="peers"/>) it goes to.</summary>

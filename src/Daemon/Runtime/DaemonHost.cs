@@ -46,6 +46,9 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>Per-Service log lines at information level up to this many changes per apply; a summary beyond (a 100,000-Service start must not write 100,000 lines).</summary>
     private const int DetailedChanges = 50;
 
+    /// <summary>Journal lines (changed assignments) before the state file is written whole again, at least; more with many Services.</summary>
+    private const int JournalLimit = 4096;
+
     private readonly RunOptions _options;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
@@ -61,6 +64,8 @@ public sealed class DaemonHost : IAsyncDisposable
     private ImmutableArray<Assignment> _assignments;
     private readonly Dictionary<(IpAddress Peer, IpAddress? Configured, IpAddress? Source), uint> _routerIds = [];
     private Dictionary<ServiceKey, LoadBalancerService> _lastServices = [];
+    private Plan? _plan;
+    private int _vips;
     private string? _poolsKey;
     private bool _restarted;
     private bool _firstApply = true;
@@ -89,7 +94,7 @@ public sealed class DaemonHost : IAsyncDisposable
     public Runtime.Drain NodeDrain => _drain;
 
     /// <summary>The plan of the last apply (for status: what each peer is given, and why a Service goes nowhere).</summary>
-    public Plan? LastPlan { get; private set; }
+    public Plan? LastPlan => _plan;
 
     /// <summary>Every assignment as of the last apply.</summary>
     public ImmutableArray<Assignment> Assignments => _assignments.IsDefault ? [] : _assignments;
@@ -130,7 +135,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _restarted = saved is not null;
         Log.Starting(_log, _options.ConfigPath, _options.StatePath, _options.NodeName,
             saved is { } s ? string.Create(CultureInfo.InvariantCulture, $"restarting with {s.Length} saved assignments") : "first start (no state file)");
-        if (!await ApplyAsync(initial, saved, "start", initialWarnings, stop).ConfigureAwait(false))
+        if (!await ApplyAsync(initial, null, saved, "start", initialWarnings, stop).ConfigureAwait(false))
         {
             throw new InvalidOperationException("the configuration's pools were refused by the allocator");
         }
@@ -139,6 +144,10 @@ public sealed class DaemonHost : IAsyncDisposable
             _speaker.Listen(new IPEndPoint(IPAddress.IPv6Any, _options.BgpPort), _options.SocketFactory);
         }
         using var watcher = WatchConfig();
+        if (ConfigLoader.ChangedSince(_options.ConfigPath, _configCache))
+        {
+            RequestReload("changed while starting", immediate: false);
+        }
         try
         {
             while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
@@ -214,7 +223,7 @@ public sealed class DaemonHost : IAsyncDisposable
             Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigRejected, trigger, string.Join("\n", LastRejected.Value.Errors)));
             return;
         }
-        await ApplyAsync(snapshot, null, trigger, LogWarnings(result), stop, loaded).ConfigureAwait(false);
+        await ApplyAsync(snapshot, result.Changes, null, trigger, LogWarnings(result), stop, loaded).ConfigureAwait(false);
     }
 
     /// <summary>Logs the warnings of a load and returns how many there were.</summary>
@@ -229,9 +238,10 @@ public sealed class DaemonHost : IAsyncDisposable
         return count;
     }
 
+    /// <param name="changes">What changed since the snapshot applied last, when the loader could tell (a reload through the cache).</param>
     /// <param name="loaded">How long reading the config took (for the timings of <c>ConfigApplied</c>; zero at start, where the caller read it).</param>
-    private async Task<bool> ApplyAsync(ConfigSnapshot snapshot, ImmutableArray<Assignment>? restore, string trigger, int warnings, CancellationToken stop,
-        TimeSpan loaded = default)
+    private async Task<bool> ApplyAsync(ConfigSnapshot snapshot, ConfigChanges? changes, ImmutableArray<Assignment>? restore, string trigger, int warnings,
+        CancellationToken stop, TimeSpan loaded = default)
     {
         var phase = _time.GetTimestamp();
         TimeSpan Lap()
@@ -242,12 +252,107 @@ public sealed class DaemonHost : IAsyncDisposable
             return elapsed;
         }
 
-        // Unchanged pools need no SetPools (which re-checks every Service); an unchanged Service (the
-        // very object, taken over from an unchanged file) that holds its addresses needs no Ensure.
-        // An edit of one advertisement in a config of 100,000 Services then costs no allocation.
+        // Unchanged pools need no SetPools (which re-checks every Service). With the loader's list of
+        // changed Services against the snapshot running now, only those are allocated: an edit of one
+        // advertisement, or one Service added to 100,000, costs no pass over every Service.
         var poolsKey = PoolsKey(snapshot);
         var poolsChanged = !string.Equals(poolsKey, _poolsKey, StringComparison.Ordinal);
-        var changes = new List<AllocationResult>();
+        var delta = changes is { } c && Current is not null && ReferenceEquals(c.Base, Current) && !poolsChanged && restore is null ? c : null;
+        var results = new List<AllocationResult>();
+        AssignmentDelta? moved = null;
+        if (delta is not null)
+        {
+            moved = AllocateChanges(delta, results);
+        }
+        else if (!AllocateAll(snapshot, restore, poolsChanged, trigger, results))
+        {
+            return false;
+        }
+        _poolsKey = poolsKey;
+        LogChanges(results);
+        PublishChanges(results);
+
+        var assignments = moved is { } m ? Merge(_assignments, m) : results.Count == 0 && !poolsChanged && !_assignments.IsDefault ? _assignments : _allocator.Assignments;
+        _vips = moved is { } d ? _vips + d.Added.Sum(a => a.Addresses.Length) - d.Removed.Sum(a => a.Addresses.Length) : assignments.Sum(a => a.Addresses.Length);
+        _assignments = assignments;
+        var allocated = Lap();
+        Save(assignments, moved);
+        var stored = Lap();
+
+        var node = NodeIdentity.From(snapshot, _options.NodeName);
+        var plan = moved is { } changed && delta!.OnlyServices && _plan is not null
+            ? Planner.Planner.Update(_plan, snapshot, node, changed.Removed, changed.Added, _allocator.IsShared) ?? Planner.Planner.Build(snapshot, assignments, node)
+            : Planner.Planner.Build(snapshot, assignments, node);
+        _plan = plan;
+        LogNotices(plan);
+        var planned = Lap();
+        warnings += await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
+        var announced = Lap();
+        SyncState();
+        warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
+        if (!plan.Layer2.IsEmpty)
+        {
+            warnings++;
+            Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
+        }
+        Current = snapshot;
+        PoolUsage = _allocator.Status();
+        ConfigAppliedAt = _time.GetUtcNow();
+        LastRejected = null;
+        _firstApply = false;
+        var routes = plan.Peers.Sum(p => p.Routes.Count);
+        Log.ConfigApplied(_log, trigger, snapshot.Services.Length, _vips, plan.Peers.Length, routes, warnings,
+            loaded.TotalMilliseconds, allocated.TotalMilliseconds, stored.TotalMilliseconds, planned.TotalMilliseconds, announced.TotalMilliseconds);
+        Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigApplied, trigger,
+            string.Create(CultureInfo.InvariantCulture, $"{snapshot.Services.Length} Services, {_vips} VIPs, {plan.Peers.Length} BGP peers, {routes} routes, {warnings} warnings")));
+        return true;
+    }
+
+    /// <summary>The assignments that changed in one apply: each one given up (old addresses) and each one taken (new addresses); a move is in both.</summary>
+    private readonly record struct AssignmentDelta(List<Assignment> Removed, List<Assignment> Added);
+
+    /// <summary>Releases the Services that left and ensures those the loader read again; the other Services are not looked at.</summary>
+    private AssignmentDelta AllocateChanges(ConfigChanges changes, List<AllocationResult> results)
+    {
+        var delta = new AssignmentDelta([], []);
+        foreach (var key in changes.Removed)
+        {
+            var released = _allocator.Release(key);
+            _lastServices.Remove(key);
+            if (released.Previous is { } previous)
+            {
+                delta.Removed.Add(previous);
+                results.Add(released);
+            }
+        }
+        foreach (var service in changes.Upserted)
+        {
+            var before = _allocator.GetAssignment(service.Key);
+            var result = _allocator.Ensure(service);
+            _lastServices[service.Key] = service;
+            if (result.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs) || result.Error is not null)
+            {
+                results.Add(result);
+            }
+            var after = _allocator.GetAssignment(service.Key);
+            if (before != after)
+            {
+                if (before is { } old)
+                {
+                    delta.Removed.Add(old);
+                }
+                if (after is { } now)
+                {
+                    delta.Added.Add(now);
+                }
+            }
+        }
+        return delta;
+    }
+
+    /// <summary>The whole pass: pools (when changed), the restore after a restart, then every Service. False when the allocator refused the pools.</summary>
+    private bool AllocateAll(ConfigSnapshot snapshot, ImmutableArray<Assignment>? restore, bool poolsChanged, string trigger, List<AllocationResult> results)
+    {
         if (poolsChanged)
         {
             var pools = _allocator.SetPools(snapshot.Pools.Select(p => p.Pool));
@@ -258,8 +363,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 Log.ConfigRejected(_log, trigger, 1);
                 return false;
             }
-            changes.AddRange(pools.Changes);
-            _poolsKey = poolsKey;
+            results.AddRange(pools.Changes);
         }
         var services = snapshot.Services.ToDictionary(s => s.Key);
         if (restore is { } saved)
@@ -273,17 +377,18 @@ public sealed class DaemonHost : IAsyncDisposable
                     var restored = _allocator.Restore(service, assignment.Addresses);
                     if (!restored.Invalidations.IsDefaultOrEmpty || restored.Outcome == AllocationOutcome.Failed)
                     {
-                        changes.Add(restored);
+                        results.Add(restored);
                     }
                 }
             }
         }
         foreach (var gone in _lastServices.Keys.Where(k => !services.ContainsKey(k)).ToList())
         {
-            changes.Add(_allocator.Release(gone));
+            results.Add(_allocator.Release(gone));
         }
         foreach (var service in snapshot.Services)
         {
+            // An unchanged Service (the very object, taken over from an unchanged file) that holds its addresses needs no Ensure.
             if (!poolsChanged && _lastServices.TryGetValue(service.Key, out var last) && ReferenceEquals(last, service)
                 && _allocator.GetAssignment(service.Key) is not null)
             {
@@ -292,59 +397,90 @@ public sealed class DaemonHost : IAsyncDisposable
             var result = _allocator.Ensure(service);
             if (result.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs) || result.Error is not null)
             {
-                changes.Add(result);
+                results.Add(result);
             }
         }
-        LogChanges(changes);
-        PublishChanges(changes);
         _lastServices = services;
-
-        // The sorted list of every assignment costs a sort of all Services: only when something changed.
-        var assignments = changes.Count == 0 && !poolsChanged && _assignments is { IsDefault: false } unchanged ? unchanged : _allocator.Assignments;
-        _assignments = assignments;
-        var allocated = Lap();
-        if (!assignments.AsSpan().SequenceEqual(_saved.AsSpan()))
-        {
-            try
-            {
-                _state.Write(assignments);
-                _saved = assignments;
-                Log.StateSaved(_log, assignments.Length, _state.Path);
-            }
-            catch (IOException e)
-            {
-                // Announcing keeps the service up; the next apply tries again. A restart before then
-                // may move VIPs allocated since the last save, which the error says.
-                Log.ConfigError(_log, $"state file {_state.Path} not saved, VIPs allocated since the last save may move on restart: {e.Message}");
-            }
-        }
-
-        var stored = Lap();
-        var node = NodeIdentity.From(snapshot, _options.NodeName);
-        var plan = Planner.Planner.Build(snapshot, assignments, node);
-        LogNotices(plan);
-        var planned = Lap();
-        warnings += await ApplyPeersAsync(plan, stop).ConfigureAwait(false);
-        var announced = Lap();
-        warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
-        if (!plan.Layer2.IsEmpty)
-        {
-            warnings++;
-            Log.NotServed(_log, $"L2Advertisements select {plan.Layer2.Sum(l => l.Vips.Length)} VIP(s) on this node, but `bgplb run` does not answer ARP/NDP yet (the L2 library is not wired into the daemon): they are announced by BGP only, where a BGPAdvertisement selects them too");
-        }
-        Current = snapshot;
-        LastPlan = plan;
-        PoolUsage = _allocator.Status();
-        ConfigAppliedAt = _time.GetUtcNow();
-        LastRejected = null;
-        _firstApply = false;
-        var vips = assignments.Sum(a => a.Addresses.Length);
-        var routes = plan.Peers.Sum(p => p.Routes.Count);
-        Log.ConfigApplied(_log, trigger, snapshot.Services.Length, vips, plan.Peers.Length, routes, warnings,
-            loaded.TotalMilliseconds, allocated.TotalMilliseconds, stored.TotalMilliseconds, planned.TotalMilliseconds, announced.TotalMilliseconds);
-        Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigApplied, trigger,
-            string.Create(CultureInfo.InvariantCulture, $"{snapshot.Services.Length} Services, {vips} VIPs, {plan.Peers.Length} BGP peers, {routes} routes, {warnings} warnings")));
         return true;
+    }
+
+    /// <summary><paramref name="sorted"/> (in Service order) with the delta applied, in one merge pass: no sort of every assignment.</summary>
+    private static ImmutableArray<Assignment> Merge(ImmutableArray<Assignment> sorted, AssignmentDelta delta)
+    {
+        if (delta.Removed.Count == 0 && delta.Added.Count == 0)
+        {
+            return sorted;
+        }
+        var gone = delta.Removed.Select(a => a.Service).ToHashSet();
+        var added = delta.Added.OrderBy(a => a.Service).ToArray();
+        var result = ImmutableArray.CreateBuilder<Assignment>(sorted.Length + added.Length);
+        var next = 0;
+        foreach (var assignment in sorted)
+        {
+            while (next < added.Length && added[next].Service < assignment.Service)
+            {
+                result.Add(added[next++]);
+            }
+            if (!gone.Contains(assignment.Service))
+            {
+                result.Add(assignment);
+            }
+        }
+        while (next < added.Length)
+        {
+            result.Add(added[next++]);
+        }
+        return result.ToImmutable();
+    }
+
+    /// <summary>The fsync of journal lines written before the announcement (<see cref="StateFile.Append"/>).</summary>
+    private void SyncState()
+    {
+        try
+        {
+            _state.Sync();
+        }
+        catch (IOException e)
+        {
+            Log.ConfigError(_log, $"state journal {_state.Path}.journal not synced to disk (a power cut may move VIPs allocated since the last sync): {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Keeps the assignments across a restart before anything is announced: the changes alone as journal
+    /// lines when they are few (in the kernel now, fsynced right after the announcement), else (and at
+    /// least every so many lines) a whole new snapshot, fsynced before.
+    /// </summary>
+    private void Save(ImmutableArray<Assignment> assignments, AssignmentDelta? delta)
+    {
+        try
+        {
+            if (delta is { } d && _state.MayAppend && _state.JournalEntries + d.Added.Count + d.Removed.Count <= Math.Max(JournalLimit, assignments.Length / 2))
+            {
+                if (d.Added.Count + d.Removed.Count == 0)
+                {
+                    return;
+                }
+                var taken = d.Added.Select(a => a.Service).ToHashSet();
+                _state.Append(d.Added, [.. d.Removed.Where(a => !taken.Contains(a.Service))]);
+                _saved = assignments;
+                Log.StateJournaled(_log, d.Added.Count, d.Removed.Count, _state.Path);
+                return;
+            }
+            if (assignments.AsSpan().SequenceEqual(_saved.AsSpan()) && _state.MayAppend)
+            {
+                return;
+            }
+            _state.Write(assignments);
+            _saved = assignments;
+            Log.StateSaved(_log, assignments.Length, _state.Path);
+        }
+        catch (IOException e)
+        {
+            // Announcing keeps the service up; the next apply tries again. A restart before then
+            // may move VIPs allocated since the last save, which the error says.
+            Log.ConfigError(_log, $"state file {_state.Path} not saved, VIPs allocated since the last save may move on restart: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -398,11 +534,25 @@ public sealed class DaemonHost : IAsyncDisposable
             _peers.Remove(key);
             Log.PeerConfigured(_log, key, "removed");
         }
+        var warnings = 0;
         foreach (var (key, peerPlan) in wanted)
         {
             var peer = peerPlan.Peer;
             var restarted = _peers.TryGetValue(key, out var existing) ? existing.Options.Restarted : _firstApply && _restarted;
-            var options = PeerSettings.Options(peer, RouterIdOf(peer), restarted);
+            uint routerId;
+            try
+            {
+                routerId = RouterIdOf(peer);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A fact of this host, not of the file (validate cannot see it): the other peers go on,
+                // and the next reload asks again (an address may have come up).
+                Log.NotServed(_log, e.Message + "; its session is not started");
+                warnings++;
+                continue;
+            }
+            var options = PeerSettings.Options(peer, routerId, restarted);
             var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
             if (existing.Options == options && existing.Endpoint == endpoint)
             {
@@ -414,7 +564,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 : $"changed: session restarted (Cease / Other Configuration Change), {peerPlan.Routes.Count} routes");
             _peers[key] = (options, endpoint);
         }
-        return WarnUnserved(plan);
+        return warnings + WarnUnserved(plan);
     }
 
     /// <returns>How many warnings it logged.</returns>
@@ -449,7 +599,7 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             static bool Carries(PeerPlan p, BgpSpeaker.Wire.Afi family) =>
                 (p.Peer.PeerAddress.Family == Allocator.IpFamily.IPv4) == (family == BgpSpeaker.Wire.Afi.IPv4);
-            var blocked = plan.Peers.Where(p => !Carries(p, family) && p.Routes.Any(r => r.Prefix.Family == family)).ToList();
+            var blocked = plan.Peers.Where(p => !Carries(p, family) && p.Routes.Carries(family)).ToList();
             if (blocked.Count == 0)
             {
                 continue;
@@ -594,5 +744,6 @@ public sealed class DaemonHost : IAsyncDisposable
     {
         await _speaker.DisposeAsync().ConfigureAwait(false);
         await _bfd.DisposeAsync().ConfigureAwait(false);
+        _state.Dispose();
     }
 }

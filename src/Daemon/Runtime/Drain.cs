@@ -154,13 +154,14 @@ public sealed class Drain
         StateFile.SyncFolder(folder);
     }
 
-    private static IReadOnlyList<Route> Shape(IReadOnlyList<Route> routes, DrainPhase phase) => phase switch
+    /// <summary>Serving passes the planned set itself, so a session still sends only what a reload changed (<see cref="RouteSet.With"/>).</summary>
+    private static RouteSet Shape(RouteSet routes, DrainPhase phase) => phase switch
     {
         DrainPhase.Serving => routes,
         // RFC 8326 §4: the speaker that is going down attaches GRACEFUL_SHUTDOWN and, towards iBGP
         // peers, lowers LOCAL_PREF to 0 so the other paths win everywhere at once.
-        DrainPhase.GracefulShutdown => [.. routes.Select(Marked)],
-        _ => [],
+        DrainPhase.GracefulShutdown => RouteSet.Create(routes.Select(Marked)),
+        _ => RouteSet.Empty,
     };
 
     private static Route Marked(Route route) => route with

@@ -72,6 +72,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "state saved: {Count} assignments in {Path}")]
     public static partial void StateSaved(ILogger logger, int count, string path);
 
+    [LoggerMessage(EventId = 5024, Level = LogLevel.Debug, Message = "state journaled: {Set} assignments set, {Removed} removed, in {Path}.journal")]
+    public static partial void StateJournaled(ILogger logger, int set, int removed, string path);
+
     [LoggerMessage(EventId = 5016, Level = LogLevel.Warning, Message = "{Count} Services are not announced from this node; each is logged at debug level (first: {First})")]
     public static partial void NotAnnouncedSummary(ILogger logger, int count, string first);
 

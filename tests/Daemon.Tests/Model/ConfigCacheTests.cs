@@ -70,4 +70,77 @@ public sealed class ConfigCacheTests : IDisposable
         Assert.Equal(1, cache.LastHits);
         Assert.Equal(first, second);
     }
+
+    private static readonly DateTime Old = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static string Namespace(string name, string label) => $$"""
+        apiVersion: v1
+        kind: Namespace
+        metadata: { name: {{name}}, labels: { team: {{label}} } }
+        ---
+
+        """;
+
+    [Fact]
+    public void Changes_name_the_services_of_the_files_that_changed()
+    {
+        Write("a-bgp.yaml", ModelTest.Pool("vips", "198.18.0.0/24"));
+        Write("b-services.yaml", Service("web") + Service("api"), Old);
+        Write("c-more.yaml", Service("db"), Old);
+        var cache = new ConfigCache();
+        var first = ConfigLoader.Load(_folder, cache);
+        Assert.Null(first.Changes); // nothing to count from
+
+        Write("d-added.yaml", Service("cache"));
+        var added = ConfigLoader.Load(_folder, cache);
+        Assert.Same(first.Snapshot, added.Changes!.Base);
+        Assert.True(added.Changes.OnlyServices); // a-bgp.yaml was read again, but its stamp is the same
+        Assert.Equal(["shop/cache"], added.Changes.Upserted.Select(s => s.Key.ToString()));
+        Assert.Empty(added.Changes.Removed);
+
+        // db moves to another file (it keeps its VIP: not removed), api leaves.
+        File.Delete(Path.Combine(_folder, "c-more.yaml"));
+        Write("b-services.yaml", Service("web") + Service("db"));
+        var moved = ConfigLoader.Load(_folder, cache);
+        Assert.Same(added.Snapshot, moved.Changes!.Base);
+        Assert.Equal(["shop/api"], moved.Changes.Removed.Select(k => k.ToString()));
+        Assert.Equal(["shop/web", "shop/db"], moved.Changes.Upserted.Select(s => s.Key.ToString()));
+    }
+
+    [Fact]
+    public void A_change_beside_the_services_reuses_their_list_and_says_it_is_not_only_services()
+    {
+        Write("a-bgp.yaml", ModelTest.Pool("vips", "198.18.0.0/24"), Old);
+        Write("b-services.yaml", Service("web") + Service("api"), Old);
+        var cache = new ConfigCache();
+        var first = ConfigLoader.Load(_folder, cache);
+        Write("a-bgp.yaml", ModelTest.Pool("vips", "198.18.0.0/23"));
+        var second = ConfigLoader.Load(_folder, cache);
+        Assert.False(second.Changes!.OnlyServices);
+        Assert.True(second.Changes.ServicesUnchanged);
+        Assert.Equal(first.Snapshot!.Services, second.Snapshot!.Services); // the very array: no pass over 100,000 Services
+    }
+
+    [Fact]
+    public void Changed_namespace_labels_give_no_changes_and_a_rejected_load_is_not_counted_from()
+    {
+        Write("a-bgp.yaml", ModelTest.Pool("vips", "198.18.0.0/24"), Old);
+        Write("b-services.yaml", Service("web"), Old);
+        Write("c-ns.yaml", Namespace("shop", "a"), Old);
+        var cache = new ConfigCache();
+        var first = ConfigLoader.Load(_folder, cache);
+        Write("c-ns.yaml", Namespace("shop", "b"));
+        var relabelled = ConfigLoader.Load(_folder, cache);
+        Assert.Null(relabelled.Changes); // every Service of the namespace is new
+        Assert.Equal("b", relabelled.Snapshot!.Services[0].NamespaceLabels["team"]);
+
+        Write("d-bad.yaml", Service("web"));
+        Assert.False(ConfigLoader.Load(_folder, cache).IsValid);
+        File.Delete(Path.Combine(_folder, "d-bad.yaml"));
+        Write("e-new.yaml", Service("db"));
+        var next = ConfigLoader.Load(_folder, cache);
+        Assert.Same(relabelled.Snapshot, next.Changes!.Base);
+        Assert.Equal(["shop/db"], next.Changes.Upserted.Select(s => s.Key.ToString()));
+        Assert.Equal("b", next.Changes.Upserted[0].NamespaceLabels["team"]);
+    }
 }

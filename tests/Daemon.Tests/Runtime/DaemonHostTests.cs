@@ -123,15 +123,22 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
     private Running Start(string config)
     {
         File.WriteAllText(ConfigPath, config);
-        var loaded = ConfigLoader.Load(ConfigPath);
+        return StartOn(ConfigPath);
+    }
+
+    /// <summary>As <c>bgplb run</c> does: the first load through the cache the host then reloads with.</summary>
+    private Running StartOn(string path)
+    {
+        var cache = new ConfigCache();
+        var loaded = ConfigLoader.Load(path, cache);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Diagnostics));
         var loggers = new LineLoggerProvider(_log, json: false, LogLevel.Information, TimeProvider.System);
-        var host = new DaemonHost(new RunOptions(ConfigPath, StatePath, "node-1") {
+        var host = new DaemonHost(new RunOptions(path, StatePath, "node-1") {
             BgpPort = 0,
             ReloadDebounce = TimeSpan.FromMilliseconds(50),
             SocketFactory = _lab.CreateSocket,
             UdpSocketFactory = family => _lab.CreateSocket(family, SocketType.Dgram, ProtocolType.Udp),
-        }, loggers, TimeProvider.System);
+        }, loggers, TimeProvider.System, cache);
         var stop = new CancellationTokenSource();
         return new Running(host, Task.Run(() => host.RunAsync(loaded.Snapshot!, 0, stop.Token)), stop);
     }
@@ -205,6 +212,47 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
         File.WriteAllText(ConfigPath, Config("web", "api"));
         var routes = await RoutesAtRouterAsync(r => r.Count == 2);
         Assert.Equal(["198.18.0.0/32", "198.18.0.2/32"], Prefixes(routes)); // dns withdrawn; api keeps its VIP
+    }
+
+    private static string Services(params string[] names) => string.Concat(names.Select(s => $$"""
+        apiVersion: v1
+        kind: Service
+        metadata: { name: {{s}}, namespace: shop }
+        spec: { type: LoadBalancer, ports: [{ port: 443 }] }
+        ---
+
+        """));
+
+    [Fact]
+    public async Task Service_files_added_and_removed_change_their_routes_alone_and_are_journaled_not_rewritten()
+    {
+        var folder = Path.Combine(_folder, "config");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "a-bgp.yaml"), Config());
+        File.WriteAllText(Path.Combine(folder, "b-services.yaml"), Services("web", "dns"));
+        var journal = StatePath + ".journal";
+        await using (var daemon = StartOn(folder))
+        {
+            Assert.Equal(["198.18.0.0/32", "198.18.0.1/32"], Prefixes(await RoutesAtRouterAsync(r => r.Count == 2)));
+            var snapshot = File.ReadAllText(StatePath);
+
+            File.WriteAllText(Path.Combine(folder, "c-api.yaml"), Services("api"));
+            Assert.Equal(["198.18.0.0/32", "198.18.0.1/32", "198.18.0.2/32"], Prefixes(await RoutesAtRouterAsync(r => r.Count == 3)));
+            Assert.Equal(snapshot, File.ReadAllText(StatePath)); // one line in the journal instead
+            Assert.Contains("\"service\":\"shop/api\",\"pool\":\"vips\",\"addresses\":[\"198.18.0.2\"]", File.ReadAllText(journal), StringComparison.Ordinal);
+
+            File.Delete(Path.Combine(folder, "b-services.yaml"));
+            Assert.Equal(["198.18.0.2/32"], Prefixes(await RoutesAtRouterAsync(r => r.Count == 1)));
+            Assert.Contains("\"service\":\"shop/web\"", File.ReadAllText(journal), StringComparison.Ordinal);
+            await daemon.StopAsync();
+        }
+
+        // The next run reads the snapshot (web .0, dns .1) and the journal (api .2, web and dns gone): api
+        // keeps .2, and a new Service takes the free .0. From the snapshot alone, api would have taken .0.
+        await using var next = StartOn(folder);
+        await LogLineAsync("restarting with 1 saved assignments");
+        File.WriteAllText(Path.Combine(folder, "d-new.yaml"), Services("new"));
+        Assert.Equal(["198.18.0.0/32", "198.18.0.2/32"], Prefixes(await RoutesAtRouterAsync(r => r.Count == 2)));
     }
 
     [Fact]
