@@ -182,32 +182,25 @@ internal sealed class AdminService(DaemonHost host, AdminEvents events, TimeProv
         return new ResetPeerResponse();
     }
 
-    public override Task<DrainStatus> Drain(DrainRequest request, ServerCallContext context)
-    {
-        Log.AdminAction(log, "drain", host.Options.NodeName);
-        try
-        {
-            host.NodeDrain.Start();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RpcException(new Status(StatusCode.Internal, $"not drained: the drained state could not be saved to {host.NodeDrain.Path}: {e.Message}"));
-        }
-        return Task.FromResult(AdminViews.Drain(host.NodeDrain));
-    }
+    public override Task<DrainStatus> Drain(DrainRequest request, ServerCallContext context) =>
+        Task.FromResult(ChangeDrain("drain", host.NodeDrain.Start, $"not drained: the drained state could not be saved to {host.NodeDrain.Path}"));
 
-    public override Task<DrainStatus> Undrain(UndrainRequest request, ServerCallContext context)
+    public override Task<DrainStatus> Undrain(UndrainRequest request, ServerCallContext context) =>
+        Task.FromResult(ChangeDrain("undrain", host.NodeDrain.Stop, $"still drained: {host.NodeDrain.Path} could not be removed"));
+
+    /// <summary>A drain or undrain; a drained state that cannot be written is the caller's error to see, not a silent success.</summary>
+    private DrainStatus ChangeDrain(string action, Action change, string failure)
     {
-        Log.AdminAction(log, "undrain", host.Options.NodeName);
+        Log.AdminAction(log, action, host.Options.NodeName);
         try
         {
-            host.NodeDrain.Stop();
+            change();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RpcException(new Status(StatusCode.Internal, $"still drained: {host.NodeDrain.Path} could not be removed: {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Internal, $"{failure}: {e.Message}"));
         }
-        return Task.FromResult(AdminViews.Drain(host.NodeDrain));
+        return AdminViews.Drain(host.NodeDrain);
     }
 
     public override Task<DrainStatus> GetDrain(GetDrainRequest request, ServerCallContext context) =>

@@ -29,6 +29,7 @@ internal sealed class DaemonMetrics : IDisposable
     private readonly Gauge _bfdDetection;
     private readonly Gauge _inUse;
     private readonly Gauge _addresses;
+    private readonly Counter _allocationFailures;
     private readonly Gauge _reloadOk;
     private readonly Gauge _stale;
     private readonly Counter _reloadErrors;
@@ -56,6 +57,7 @@ internal sealed class DaemonMetrics : IDisposable
         _bfdDetection = factory.CreateGauge("bgplb_bfd_detection_time_seconds", "The BFD session's detection time (RFC 5880 §6.8.4)", peer);
         _inUse = factory.CreateGauge("bgplb_allocator_addresses_in_use_total", "Addresses of the pool assigned to Services", ["pool", "family"]);
         _addresses = factory.CreateGauge("bgplb_allocator_addresses_total", "Addresses of the pool, in use or free (IPv6 saturates at the largest double)", ["pool", "family"]);
+        _allocationFailures = factory.CreateCounter("bgplb_allocator_allocation_failures_total", "Services whose allocation failed, by reason (AllocationErrorKind)", ["reason"]);
         _reloadOk = factory.CreateGauge("bgplb_config_last_reload_successful", "1 when the last load or reload of the configuration was applied, 0 when it was rejected");
         _stale = factory.CreateGauge("bgplb_config_stale", "1 when the running configuration is older than the files (the last reload was rejected)");
         _reloadErrors = factory.CreateCounter("bgplb_config_reload_errors_total", "Reloads rejected because the new configuration was invalid");
@@ -63,6 +65,7 @@ internal sealed class DaemonMetrics : IDisposable
         _drained = factory.CreateGauge("bgplb_node_drained", "0 serving, 1 draining (GRACEFUL_SHUTDOWN announced), 2 withdrawn");
         registry.AddBeforeCollectCallback(Collect);
         host.Changed += OnEvent;
+        host.AllocationFailed += OnAllocationFailed;
         host.Speaker.PeerStateChanged += OnTransition;
     }
 
@@ -73,6 +76,8 @@ internal sealed class DaemonMetrics : IDisposable
             _reloadErrors.Inc();
         }
     }
+
+    private void OnAllocationFailed(AllocationErrorKind reason) => _allocationFailures.WithLabels(reason.ToString()).Inc();
 
     private void OnTransition(string peer, Transition transition)
     {
@@ -166,6 +171,7 @@ internal sealed class DaemonMetrics : IDisposable
     public void Dispose()
     {
         _host.Changed -= OnEvent;
+        _host.AllocationFailed -= OnAllocationFailed;
         _host.Speaker.PeerStateChanged -= OnTransition;
     }
 }

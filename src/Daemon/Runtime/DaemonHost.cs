@@ -111,6 +111,9 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>Raised on the control loop for config reloads and allocation changes (the admin API streams them).</summary>
     public event Action<DaemonEvent>? Changed;
 
+    /// <summary>Raised on the control loop for every Service whose allocation failed, with why (each one, however many: metrics count them).</summary>
+    public event Action<AllocationErrorKind>? AllocationFailed;
+
     /// <summary>The running configuration (the last good one).</summary>
     public ConfigSnapshot? Current { get; private set; }
 
@@ -658,6 +661,16 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>Allocation changes as events: each up to <see cref="DetailedChanges"/>, one summary beyond.</summary>
     private void PublishChanges(List<AllocationResult> changes)
     {
+        if (AllocationFailed is { } failed)
+        {
+            foreach (var change in changes)
+            {
+                if (change.Outcome == AllocationOutcome.Failed && change.Error is { } error)
+                {
+                    failed(error.Kind);
+                }
+            }
+        }
         if (Changed is not { } changed || changes.Count == 0)
         {
             return;

@@ -17,16 +17,11 @@ public sealed class AdminVerbTests(ITestOutputHelper output)
     [Fact]
     public void Read_verbs_report_the_session_routes_vips_pools_and_config_that_bird_sees()
     {
-        using var lab = new EndToEndLab("read", AdminLab.Prefix);
-        using var router = new BirdRouter(lab, RouterSetup.Ibgp);
-        router.Start();
-        lab.WriteConfig(AdminLab.Config().ToString());
-        using var daemon = lab.StartDaemon();
+        using var admin = AdminLab.Start("read");
+        var (lab, router, daemon) = (admin.Lab, admin.Router, admin.Daemon);
         try
         {
-            router.AssertHolds(AdminLab.TwoVips, daemon, Bound, "after start");
-            AdminLab.AwaitSocket(lab, daemon);
-            var name = AdminLab.PeerName(lab);
+            var name = admin.PeerName();
 
             var peers = CtlProcess.Json(lab, "peers").GetProperty("peers");
             Assert.Equal(1, peers.GetArrayLength());
@@ -112,16 +107,11 @@ public sealed class AdminVerbTests(ITestOutputHelper output)
     [Fact]
     public void Validate_reload_events_and_resets_act_on_the_running_daemon()
     {
-        using var lab = new EndToEndLab("act", AdminLab.Prefix);
-        using var router = new BirdRouter(lab, RouterSetup.Ibgp);
-        router.Start();
-        lab.WriteConfig(AdminLab.Config().ToString());
-        using var daemon = lab.StartDaemon();
+        using var admin = AdminLab.Start("act");
+        var (lab, router, daemon) = (admin.Lab, admin.Router, admin.Daemon);
         try
         {
-            router.AssertHolds(AdminLab.TwoVips, daemon, Bound, "after start");
-            AdminLab.AwaitSocket(lab, daemon);
-            var name = AdminLab.PeerName(lab);
+            var name = admin.PeerName();
 
             // validate: the daemon's own checks, nothing applied.
             var good = Path.Combine(lab.Dir, "good.yaml");

@@ -20,15 +20,10 @@ public sealed class DrainTests(ITestOutputHelper output)
     [Fact]
     public void Drain_marks_the_routes_with_graceful_shutdown_and_local_pref_0_then_withdraws_them_and_undrain_restores_them()
     {
-        using var lab = new EndToEndLab("drain", AdminLab.Prefix);
-        using var router = new BirdRouter(lab, RouterSetup.Ibgp);
-        router.Start();
-        lab.WriteConfig(AdminLab.Config().ToString());
-        using var daemon = lab.StartDaemon("--drain-wait", DrainWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var admin = AdminLab.Start("drain", "--drain-wait", DrainWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (lab, router, daemon) = (admin.Lab, admin.Router, admin.Daemon);
         try
         {
-            router.AssertHolds(AdminLab.TwoVips, daemon, Bound, "after start");
-            AdminLab.AwaitSocket(lab, daemon);
 
             var draining = CtlProcess.Json(lab, "drain");
             Assert.Equal("GracefulShutdown", draining.GetProperty("phase").GetString());
@@ -64,15 +59,10 @@ public sealed class DrainTests(ITestOutputHelper output)
     [Fact]
     public void A_drained_node_stays_drained_across_a_restart_until_undrained()
     {
-        using var lab = new EndToEndLab("drainkeep", AdminLab.Prefix);
-        using var router = new BirdRouter(lab, RouterSetup.Ibgp);
-        router.Start();
-        lab.WriteConfig(AdminLab.Config().ToString());
-        var first = lab.StartDaemon("--drain-wait", "0");
+        using var admin = AdminLab.Start("drainkeep", "--drain-wait", "0");
+        var (lab, router, first) = (admin.Lab, admin.Router, admin.Daemon);
         try
         {
-            router.AssertHolds(AdminLab.TwoVips, first, Bound, "after start");
-            AdminLab.AwaitSocket(lab, first);
             Assert.True(CtlProcess.At(lab, "drain").Code == 0);
             router.AssertHolds([], first, Bound, "after drain");
             Assert.Equal(0, first.Terminate(TimeSpan.FromSeconds(15)));
@@ -80,7 +70,6 @@ public sealed class DrainTests(ITestOutputHelper output)
         finally
         {
             output.WriteLine(first.Output());
-            first.Dispose();
         }
 
         using var second = lab.StartDaemon("--drain-wait", "0");

@@ -26,11 +26,8 @@ public sealed class MetricsTests(ITestOutputHelper output)
     {
         Require.Binaries("prometheus", "prometheus");
         Require.Binaries("curl", "curl");
-        using var lab = new EndToEndLab("prom", AdminLab.Prefix);
-        using var router = new BirdRouter(lab, RouterSetup.Ibgp);
-        router.Start();
-        lab.WriteConfig(AdminLab.Config().ToString());
-        using var daemon = lab.StartDaemon("--metrics-address", Metrics);
+        using var admin = AdminLab.Start("prom", "--metrics-address", Metrics);
+        var (lab, daemon) = (admin.Lab, admin.Daemon);
         var config = Path.Combine(lab.Dir, "prometheus.yml");
         File.WriteAllText(config, $"""
             global:
@@ -50,8 +47,7 @@ public sealed class MetricsTests(ITestOutputHelper output)
         using var prometheus = Process.Start(info)!;
         try
         {
-            router.AssertHolds(AdminLab.TwoVips, daemon, AdminLab.Bound, "after start");
-            var name = AdminLab.PeerName(lab);
+            var name = admin.PeerName();
             JsonElement result = default;
             var answered = NetnsLab.WaitUntil(() =>
             {
@@ -78,6 +74,12 @@ public sealed class MetricsTests(ITestOutputHelper output)
             Assert.Contains($"bgplb_bgp_announced_prefixes{{peer=\"{name}\"}} 2", scrape, StringComparison.Ordinal);
             Assert.Contains("bgplb_config_last_reload_successful 1", scrape, StringComparison.Ordinal);
             Assert.Contains("bgplb_node_drained 0", scrape, StringComparison.Ordinal);
+
+            // A Service asking for an address in no pool: its failure is counted by reason.
+            lab.WriteConfig(AdminLab.Config(new("web"), new("dns"), new("stray", "198.19.200.1")).ToString());
+            Assert.Equal(0, CtlProcess.At(lab, "reload").Code);
+            var failures = Scrape(lab).Split('\n').Where(l => l.StartsWith("bgplb_allocator_allocation_failures_total{", StringComparison.Ordinal)).ToList();
+            Assert.True(failures.Count == 1 && failures[0].EndsWith(" 1", StringComparison.Ordinal), string.Join('\n', failures) + "\n" + Scrape(lab));
         }
         finally
         {
