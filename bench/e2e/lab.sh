@@ -27,6 +27,9 @@ RTR_AS=64512
 SPK_AS=64513
 RTR_SOCK=$RUN/rtr/bird.ctl
 PY=/usr/bin/python3
+REPO=$(cd "$E2E_DIR/../.." && pwd)
+# bgplb as operators run it: the Native AOT executable (run.sh publishes it). BGPLB_JIT=1: the JIT build under dotnet.
+BGPLB_BIN=${BGPLB_BIN:-$REPO/src/Daemon/bin/aot/bgplb}
 
 log() { echo "[e2e $(date -u +%T.%3N)] $*" >&2; }
 

@@ -54,8 +54,14 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 trap 'lab_down' EXIT
 if [[ " $SENDERS " == *" bgplb "* ]]; then
-    log "building bgplb (Release)"
-    dotnet build "$E2E/../../src/Daemon" -c Release -nologo -v quiet >/dev/null
+    if [ "${BGPLB_JIT:-0}" = 1 ]; then
+        log "building bgplb (Release, JIT: dotnet bgplb.dll)"
+        dotnet build "$E2E/../../src/Daemon" -c Release -nologo -v quiet >/dev/null
+    else
+        # The build we tell operators to run (docs/daemon.md): one native executable, no JIT.
+        log "publishing bgplb (Release, Native AOT: $BGPLB_BIN)"
+        dotnet publish "$E2E/../../src/Daemon" -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o "$(dirname "$BGPLB_BIN")" >/dev/null
+    fi
 fi
 lab_up
 log "machine: $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), load $(load1); results -> $OUT"

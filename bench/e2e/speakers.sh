@@ -27,7 +27,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 
 GOBGP_API=127.0.0.1:50051
-REPO=$(cd "$E2E_DIR/../.." && pwd)
 BGPLB_DLL=${BGPLB_DLL:-$REPO/src/Daemon/bin/Release/net10.0/bgplb.dll}
 TRIGGER=${BGPLBB_TRIGGER:-sighup}
 
@@ -176,7 +175,11 @@ frr_announce() { frr_route_map ALLOW; }
 
 # ------------------------------------------------------------------ bgplb
 bgplb_prepare() {
-    [ -f "$BGPLB_DLL" ] || { log "no $BGPLB_DLL: dotnet build src/Daemon -c Release"; return 1; }
+    if [ "${BGPLB_JIT:-0}" = 1 ]; then
+        [ -f "$BGPLB_DLL" ] || { log "no $BGPLB_DLL: dotnet build src/Daemon -c Release"; return 1; }
+    else
+        [ -x "$BGPLB_BIN" ] || { log "no $BGPLB_BIN: dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true -o $(dirname "$BGPLB_BIN")"; return 1; }
+    fi
     $PY "$E2E_DIR/routes.py" bgplb "$1" "$(sp_dir bgplb)/config" --peer "$RTR_IP" --my-as "$SPK_AS" --peer-as "$RTR_AS"
 }
 bgplb_start() {
@@ -185,7 +188,9 @@ bgplb_start() {
     rm -f "$d/state.json" "$d/state.json.journal" "$d"/config/added-*.yaml
     cp "$d/config.adv.yaml" "$d/config/bgp.yaml"
     date +%s.%N >"$d/started" # timeline.py --since-start: the config load comes before the first log line
-    start_bg spk-bgplb "$d/bgplb.log" ip netns exec "$NS_SPK" dotnet "$BGPLB_DLL" run \
+    local daemon=("$BGPLB_BIN")
+    [ "${BGPLB_JIT:-0}" = 1 ] && daemon=(dotnet "$BGPLB_DLL")
+    start_bg spk-bgplb "$d/bgplb.log" ip netns exec "$NS_SPK" "${daemon[@]}" run \
         --config "$d/config" --state "$d/state.json" --node bench --bgp-port 0 --log-format json
 }
 # swap_bgp VARIANT: replace config/bgp.yaml in one rename (the daemon never reads half a file)

@@ -25,4 +25,4 @@ public sealed record PeerPlan(BgpPeerConfig Peer, RouteSet Routes)
 public sealed record L2Plan(string Interface, ImmutableArray<IpAddress> Vips);
 
 /// <summary>A Service that holds an address but is announced nowhere from this node, and why (status and logs say it).</summary>
-public sealed record ServiceNotice(ServiceKey Service, string Reason);
+public readonly record struct ServiceNotice(ServiceKey Service, string Reason);

@@ -91,14 +91,13 @@ public static class Planner
         private readonly NodeIdentity _node;
         private readonly Dictionary<string, BgpAd[]> _bgp;
         private readonly Dictionary<string, L2AdvertisementConfig[]> _l2;
-        // Per pool what its assignments get, found once: 100,000 Services are a handful of pools.
-        private readonly Dictionary<string, (BgpAd[] Bgp, L2AdvertisementConfig[] L2)> _pools = new(StringComparer.Ordinal);
+        // Per pool what its assignments get, found once: 100,000 Services are a handful of pools, and
+        // consecutive assignments mostly share one (the allocator's pool name, the very string).
+        private readonly Dictionary<string, PoolAds> _pools = new(StringComparer.Ordinal);
+        private PoolAds? _lastPool;
         private readonly HashSet<ServiceKey> _local;
         private readonly HashSet<ServiceKey> _localReady;
         private readonly string _localReason;
-        // One reason per pool, not per Service: withdrawing every advertisement leaves 100,000 Services
-        // announced nowhere, all for the same few reasons.
-        private readonly Dictionary<(string Pool, bool HadBgp), string> _nowhere = [];
 
         public Work(ConfigSnapshot snapshot, NodeIdentity node)
         {
@@ -139,11 +138,9 @@ public static class Planner
 
         public void Add(Assignment assignment)
         {
-            if (!_pools.TryGetValue(assignment.Pool, out var ads))
-            {
-                _pools[assignment.Pool] = ads = (_bgp.GetValueOrDefault(assignment.Pool) ?? [], _l2.GetValueOrDefault(assignment.Pool) ?? []);
-            }
-            var (bgpAds, l2Ads) = ads;
+            var pool = _lastPool is { } last && ReferenceEquals(last.Name, assignment.Pool) ? last : PoolOf(assignment.Pool);
+            _lastPool = pool;
+            var (bgpAds, l2Ads) = (pool.Bgp, pool.L2);
             if (_local.Count > 0 && _local.Contains(assignment.Service) && !_localReady.Contains(assignment.Service))
             {
                 Notices.Add(new ServiceNotice(assignment.Service, _localReason));
@@ -176,13 +173,30 @@ public static class Planner
             }
             if (!announced)
             {
-                var why = (assignment.Pool, bgpAds.Length > 0);
-                if (!_nowhere.TryGetValue(why, out var reason))
-                {
-                    _nowhere[why] = reason = WhyNowhere(_snapshot, _node, why.Pool, why.Item2);
-                }
-                Notices.Add(new ServiceNotice(assignment.Service, reason));
+                pool.Nowhere ??= WhyNowhere(_snapshot, _node, pool.Name, bgpAds.Length > 0);
+                Notices.Add(new ServiceNotice(assignment.Service, pool.Nowhere));
             }
+        }
+
+        private PoolAds PoolOf(string name)
+        {
+            if (!_pools.TryGetValue(name, out var pool))
+            {
+                _pools[name] = pool = new PoolAds(name, _bgp.GetValueOrDefault(name) ?? [], _l2.GetValueOrDefault(name) ?? []);
+            }
+            return pool;
+        }
+
+        /// <summary>A pool's advertisements here, and why its Services are announced nowhere (once per pool, not per Service: withdrawing every advertisement leaves 100,000 of them).</summary>
+        private sealed class PoolAds(string name, BgpAd[] bgp, L2AdvertisementConfig[] l2)
+        {
+            public string Name { get; } = name;
+
+            public BgpAd[] Bgp { get; } = bgp;
+
+            public L2AdvertisementConfig[] L2 { get; } = l2;
+
+            public string? Nowhere { get; set; }
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class PlannerTests
 
         """;
 
-    private const string TwoPeers = """
+    internal const string TwoPeers = """
         apiVersion: bgplb.io/v1beta1
         kind: BGPPeer
         metadata: { name: tor-a }

@@ -10,19 +10,7 @@ namespace BgpLb.Daemon.Tests.Planner;
 /// <summary><see cref="PlannerImpl.Update"/> must give what <see cref="PlannerImpl.Build"/> gives for the same end state, whatever changed.</summary>
 public sealed class PlannerUpdateTests
 {
-    private const string Peers = """
-        apiVersion: bgplb.io/v1beta1
-        kind: BGPPeer
-        metadata: { name: tor-a }
-        spec: { myASN: 64500, peerASN: 64512, peerAddress: 203.0.113.1 }
-        ---
-        apiVersion: bgplb.io/v1beta1
-        kind: BGPPeer
-        metadata: { name: tor-b }
-        spec: { myASN: 64500, peerASN: 64500, peerAddress: 203.0.113.3 }
-        ---
-
-        """;
+    private const string Peers = PlannerTests.TwoPeers;
 
     private const string Ready = """
         apiVersion: discovery.k8s.io/v1
