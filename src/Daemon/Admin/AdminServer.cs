@@ -179,6 +179,9 @@ internal sealed class AdminServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(loggers);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The health service's own verdicts are its answers, not events: "Unhealthy" before the first
+        // config is applied would read as an error in the daemon's log.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
     }
 
     public async ValueTask DisposeAsync()
