@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using BgpLb.Allocator;
 using BgpLb.BgpSpeaker.Rib;
 using BgpLb.BgpSpeaker.Wire;
@@ -29,7 +30,7 @@ public static class Planner
         var peerPlans = ImmutableArray.CreateBuilder<PeerPlan>(work.Peers.Length);
         for (var i = 0; i < work.Peers.Length; i++)
         {
-            peerPlans.Add(new PeerPlan(work.Peers[i], RouteSet.Create(work.Routes[i].ToList())));
+            peerPlans.Add(new PeerPlan(work.Peers[i], work.Routes[i].ToRouteSet()));
         }
         var l2Plans = work.L2Vips
             .OrderBy(p => p.Key, StringComparer.Ordinal)
@@ -71,7 +72,7 @@ public static class Planner
         var peerPlans = ImmutableArray.CreateBuilder<PeerPlan>(work.Peers.Length);
         for (var i = 0; i < work.Peers.Length; i++)
         {
-            var upserts = work.Routes[i].ToList();
+            var upserts = work.Routes[i].Count == 0 ? [] : work.Routes[i].ToRouteSet().ToList();
             var upserted = upserts.Select(r => r.Prefix).ToHashSet();
             // A prefix that an added assignment announces again is an upsert, not a removal.
             var removals = removed.SelectMany(a => work.PrefixesTo(a, i, a.Addresses))
@@ -298,35 +299,82 @@ public static class Planner
 
         public ValueArray<LargeCommunity> LargeCommunities { get; }
 
+        /// <summary>A route that carries this advertisement's attributes for a prefix of <paramref name="family"/> (its own prefix stands for the family only).</summary>
+        public Route Attributes(Afi family) => family == Afi.IPv4
+            ? _v4 ??= new Route(IpPrefix.V4(0, 0)) { LocalPref = Config.LocalPref, Communities = Communities, LargeCommunities = LargeCommunities }
+            : _v6 ??= new Route(IpPrefix.V6(0, 0)) { LocalPref = Config.LocalPref, Communities = Communities, LargeCommunities = LargeCommunities };
+
+        private Route? _v4;
+        private Route? _v6;
+
         public IpPrefix PrefixOf(IpAddress address) => address.Family == IpFamily.IPv4
             ? IpPrefix.V4((uint)address.Value, Config.AggregationLength)
             : IpPrefix.V6(address.Value, Config.AggregationLengthV6);
     }
 
     /// <summary>
-    /// One peer's routes by prefix. Several VIPs in one aggregate make one route; several
-    /// advertisements of one prefix to one peer merge: the union of their communities and the
-    /// highest localPref (the most preferred of what the operator asked for).
+    /// One peer's routes: every (prefix, advertisement) as it comes, sorted by prefix at the end. Several
+    /// VIPs in one aggregate make one route; several advertisements of one prefix to one peer merge:
+    /// the union of their communities and the highest localPref (the most preferred of what the
+    /// operator asked for), in the order they came. No object per route: a prefix announced by one
+    /// advertisement points at that advertisement's attributes.
     /// </summary>
     private sealed class PeerRoutes
     {
-        private readonly Dictionary<IpPrefix, int> _index = [];
-        private readonly List<(Route Route, BgpAd? Source)> _routes = [];
+        private readonly List<(IpPrefix Prefix, BgpAd Ad)> _entries = [];
 
-        public void Add(IpPrefix prefix, BgpAd ad)
+        public void Add(IpPrefix prefix, BgpAd ad) => _entries.Add((prefix, ad));
+
+        public int Count => _entries.Count;
+
+        public RouteSet ToRouteSet()
         {
-            if (!_index.TryGetValue(prefix, out var at))
+            var entries = InPrefixOrder();
+            var prefixes = new List<IpPrefix>(entries.Length);
+            var attributes = new List<Route>(entries.Length);
+            for (var i = 0; i < entries.Length;)
             {
-                _index.Add(prefix, _routes.Count);
-                _routes.Add((new Route(prefix) { LocalPref = ad.Config.LocalPref, Communities = ad.Communities, LargeCommunities = ad.LargeCommunities }, ad));
-                return;
+                var (prefix, first) = entries[i];
+                var route = first.Attributes(prefix.Family);
+                var last = first;
+                for (i++; i < entries.Length && entries[i].Prefix == prefix; i++)
+                {
+                    if (!ReferenceEquals(entries[i].Ad, last))
+                    {
+                        last = entries[i].Ad;
+                        route = Merge(route, last);
+                    }
+                }
+                prefixes.Add(prefix);
+                attributes.Add(route);
             }
-            var (route, source) = _routes[at];
-            if (ReferenceEquals(source, ad))
+            return RouteSet.Create(CollectionsMarshal.AsSpan(prefixes), CollectionsMarshal.AsSpan(attributes));
+        }
+
+        /// <summary>The entries sorted by prefix, those of one prefix in the order they came (a stable sort: the merge order decides the order of communities).</summary>
+        private (IpPrefix Prefix, BgpAd Ad)[] InPrefixOrder()
+        {
+            var entries = _entries.ToArray();
+            var sorted = true;
+            for (var i = 1; i < entries.Length && sorted; i++)
             {
-                return; // another VIP of the same aggregate
+                sorted = entries[i - 1].Prefix.CompareTo(entries[i].Prefix) <= 0;
             }
-            _routes[at] = (Merge(route, ad), null);
+            if (sorted)
+            {
+                return entries;
+            }
+            var order = new int[entries.Length];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+            Array.Sort(order, (x, y) =>
+            {
+                var c = entries[x].Prefix.CompareTo(entries[y].Prefix);
+                return c != 0 ? c : x.CompareTo(y);
+            });
+            return [.. order.Select(i => entries[i])];
         }
 
         private static Route Merge(Route route, BgpAd ad) => route with
@@ -341,7 +389,5 @@ public static class Planner
         };
 
         private static ValueArray<T> Union<T>(ValueArray<T> a, ValueArray<T> b) => a.Concat(b).Distinct().ToArray();
-
-        public List<Route> ToList() => [.. _routes.Select(r => r.Route)];
     }
 }

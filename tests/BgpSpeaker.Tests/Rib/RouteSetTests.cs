@@ -164,6 +164,25 @@ public sealed class RouteSetTests
     }
 
     [Fact]
+    public void Prefixes_with_shared_attribute_routes_make_the_set_that_one_route_per_prefix_makes()
+    {
+        var v4 = new Route(IpPrefix.V4(0, 0)) { MultiExitDisc = 7 };
+        var v6 = new Route(IpPrefix.V6(0, 0)) { MultiExitDisc = 9 };
+        var prefixes = Enumerable.Reverse(Universe).ToArray();
+        var attributes = prefixes.Select(p => p.Family == Afi.IPv4 ? v4 : v6).ToArray();
+        var shared = RouteSet.Create(prefixes, attributes);
+        var each = RouteSet.Create(prefixes.Select(p => new Route(p) { MultiExitDisc = p.Family == Afi.IPv4 ? 7u : 9u }).ToList());
+        Assert.Equal(each.ToArray(), shared.ToArray());
+        Assert.Equal(2, shared.Templates.Length);
+
+        var wrongFamily = Assert.Throws<ArgumentException>(() => RouteSet.Create([Universe[0]], [v6]));
+        Assert.Contains("other family", wrongFamily.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => RouteSet.Create([Universe[0], Universe[1]], [v4]));
+        var twice = Assert.Throws<ArgumentException>(() => RouteSet.Create([Universe[1], Universe[1]], [v4, v4]));
+        Assert.Contains(Universe[1].ToString(), twice.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_adds_replaces_and_removes_and_reports_only_real_changes()
     {
         var set = RouteSet.Create([R(0, null), R(1, null), R(2, null)]);
