@@ -55,9 +55,6 @@ internal sealed class EndToEndLab : IDisposable
     public DaemonProcess StartDaemon(params string[] extraArguments) =>
         DaemonProcess.Start(NodeNamespace, ["--config", ConfigPath, "--state", StatePath, .. extraArguments.Contains("--admin-socket") ? [] : (string[])["--admin-socket", AdminSocket], .. extraArguments]);
 
-    /// <summary>Runs a command in the daemon's namespace.</summary>
-    public string Node(string command) => NetnsLab.Sh($"ip netns exec {NodeNamespace} {command}");
-
     public void Dispose()
     {
         _net.Dispose();
