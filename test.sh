@@ -23,6 +23,10 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v arping >/dev/null 2>&1 || need_apt+=(iputils-arping)
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 command -v ndisc6 >/dev/null 2>&1 || need_apt+=(ndisc6)
+# The admin tests: a real Prometheus scrapes the daemon, its HTTP API read with curl; openssl makes the TLS certificates.
+command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2

@@ -20,7 +20,22 @@ public sealed record PeerStatus(
     long UpdatesSent,
     long UpdatesReceived,
     long CollisionsResolved,
-    ReceivedCount ReceivedRoutes);
+    ReceivedCount ReceivedRoutes)
+{
+    /// <summary>The peer's settings (local and peer AS, timers, families asked for).</summary>
+    public PeerOptions? Options { get; init; }
+
+    public DateTimeOffset? EstablishedSince { get; init; }
+
+    public long Flaps { get; init; }
+
+    public NotificationSeen? LastNotificationSent { get; init; }
+
+    public NotificationSeen? LastNotificationReceived { get; init; }
+
+    /// <summary>Routes the peer should hold from us (its Adj-RIB-Out before per-session attributes).</summary>
+    public int RoutesAdvertised { get; init; }
+}
 
 /// <summary>
 /// The embedded BGP speaker: peers by name, the routes to announce, and a listener that hands
@@ -201,7 +216,8 @@ public sealed class BgpSpeaker : IAsyncDisposable
         peer?.Session.SetRoutes(routes);
     }
 
-    private RouteSet RoutesFor(string name)
+    /// <summary>The routes peer <paramref name="name"/> is given (its own set, or the shared one): what it is advertised.</summary>
+    public RouteSet RoutesFor(string name)
     {
         lock (_lock)
         {
@@ -211,7 +227,43 @@ public sealed class BgpSpeaker : IAsyncDisposable
 
     public IReadOnlyList<PeerStatus> Peers =>
         PeersSnapshot().Select(p => new PeerStatus(p.Name, p.Endpoint.Remote, p.Session.State, p.Session.Negotiated, p.Session.LastDown,
-            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived, p.Session.CollisionsResolved, p.Session.ReceivedRoutes)).ToList();
+            p.Session.LastConnectionError, p.Session.UpdatesSent, p.Session.UpdatesReceived, p.Session.CollisionsResolved, p.Session.ReceivedRoutes)
+        {
+            Options = p.Options,
+            EstablishedSince = p.Session.EstablishedSince,
+            Flaps = p.Session.Flaps,
+            LastNotificationSent = p.Session.LastNotificationSent,
+            LastNotificationReceived = p.Session.LastNotificationReceived,
+            RoutesAdvertised = RoutesFor(p.Name).Count,
+        }).ToList();
+
+    /// <summary>
+    /// Resets peer <paramref name="name"/> for the operator. Hard: Cease / Administrative Reset
+    /// (RFC 4486 §4) and a new session at once (unless BFD holds it down). Soft: re-sends every
+    /// route without a reset (<see cref="PeerSession.RefreshOutAsync"/>). Returns false when a soft
+    /// reset found no Established session.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No peer of that name.</exception>
+    public async Task<bool> ResetPeerAsync(string name, bool soft, CancellationToken cancellationToken)
+    {
+        var peer = PeersSnapshot().FirstOrDefault(p => p.Name == name)
+            ?? throw new KeyNotFoundException($"No BGP peer named \"{name}\".");
+        if (soft)
+        {
+            return await peer.Session.RefreshOutAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await peer.Session.StopAsync(CeaseSubcode.AdministrativeReset, "reset by the operator", cancellationToken).ConfigureAwait(false);
+        bool held;
+        lock (_lock)
+        {
+            held = _held.Contains(name);
+        }
+        if (!held)
+        {
+            peer.Session.Resume();
+        }
+        return true;
+    }
 
     /// <summary>What peer <paramref name="name"/> has announced to us and still holds (for the admin API).</summary>
     public Task<IReadOnlyList<ReceivedRoute>> GetReceivedRoutesAsync(string name, CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ internal static class Program
 {
     public const int ExitInvalid = 2;
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // run: unix socket modes of the admin API
     public static int Main(string[] args)
     {
         var root = new RootCommand("BgpLb: a load balancer for bare-metal Kubernetes with its own BGP speaker")

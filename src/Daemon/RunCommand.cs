@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using BgpLb.Daemon.Admin;
 using BgpLb.Daemon.Model;
 using BgpLb.Daemon.Runtime;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,7 @@ namespace BgpLb.Daemon;
 /// with every error; SIGHUP and file changes reload; SIGTERM / SIGINT stop every session with an
 /// administrative shutdown and exit 0; anything else that stops it exits 1.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // unix socket modes of the admin API
 internal static class RunCommand
 {
     public const string DefaultStatePath = "/var/lib/bgplb/state.json";
@@ -43,14 +45,28 @@ internal static class RunCommand
         {
             config, state, node, logFormat, logLevel, bgpPort, heartbeatPort,
         };
+        var admin = new AdminCommandOptions();
+        admin.AddTo(command);
         command.SetAction((parsed, cancellationToken) => RunAsync(
-            new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!) { BgpPort = parsed.GetValue(bgpPort), HeartbeatPort = parsed.GetValue(heartbeatPort) },
-            parsed.GetValue(logFormat) == "json", parsed.GetValue(logLevel)));
+            new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!)
+            {
+                BgpPort = parsed.GetValue(bgpPort), HeartbeatPort = parsed.GetValue(heartbeatPort), DrainWait = admin.DrainWait(parsed),
+            },
+            admin.Read(parsed), parsed.GetValue(logFormat) == "json", parsed.GetValue(logLevel)));
         return command;
     }
 
-    private static async Task<int> RunAsync(RunOptions options, bool json, LogLevel level)
+    private static async Task<int> RunAsync(RunOptions options, AdminOptions admin, bool json, LogLevel level)
     {
+        var problems = admin.Problems().ToList();
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("error: " + problem);
+            }
+            return Program.ExitInvalid;
+        }
         using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
         var log = loggers.CreateLogger("BgpLb.Daemon");
         // Signals are taken before the first load, which takes seconds with 100,000 Services: a SIGHUP
@@ -98,10 +114,12 @@ internal static class RunCommand
         }
         try
         {
+            await using var server = await AdminServer.StartAsync(admin, host, loggers, TimeProvider.System, stop.Token).ConfigureAwait(false);
             await host.RunAsync(snapshot, host.LogWarnings(loaded), stop.Token).ConfigureAwait(false);
             return 0;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException
+            or System.Security.Cryptography.CryptographicException)
         {
             var reason = e.Message;
             Runtime.Log.Failed(log, e, reason);

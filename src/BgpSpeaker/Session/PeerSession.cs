@@ -85,6 +85,18 @@ public sealed partial class PeerSession : IAsyncDisposable
     /// <summary>Why the session last went down, and the NOTIFICATION sent or received then.</summary>
     public SessionDown? LastDown { get; private set; }
 
+    /// <summary>When the session last reached Established; null while it is not Established.</summary>
+    public DateTimeOffset? EstablishedSince { get; private set; }
+
+    /// <summary>Times an Established session went down (a flap, as MetalLB and BIRD count them).</summary>
+    public long Flaps { get; private set; }
+
+    /// <summary>The last NOTIFICATION we sent, and when (RFC 4271 §4.5).</summary>
+    public NotificationSeen? LastNotificationSent { get; private set; }
+
+    /// <summary>The last NOTIFICATION the peer sent us, and when.</summary>
+    public NotificationSeen? LastNotificationReceived { get; private set; }
+
     /// <summary>UPDATE messages received (parsed, counted, never installed anywhere).</summary>
     public long UpdatesReceived { get; private set; }
 
@@ -175,6 +187,19 @@ public sealed partial class PeerSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(routes);
         _inputs.Writer.TryWrite(new RoutesChanged(routes));
+    }
+
+    /// <summary>
+    /// Soft reset out: re-sends every route of every negotiated family on the Established session
+    /// as if the peer had asked with a ROUTE-REFRESH (RFC 2918 §4), inside BoRR/EoRR when Enhanced
+    /// Route Refresh is negotiated (RFC 7313 §4), so the peer can drop anything stale. No session reset.
+    /// Returns false when the session is not Established (nothing to refresh).
+    /// </summary>
+    public async Task<bool> RefreshOutAsync(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ObjectDisposedException.ThrowIf(!_inputs.Writer.TryWrite(new RefreshOut(done)), this);
+        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -304,6 +329,17 @@ public sealed partial class PeerSession : IAsyncDisposable
                 break;
             case ReadReceived read:
                 read.Done.TrySetResult(_received.Snapshot());
+                break;
+            case RefreshOut refresh:
+                var established = _main.Fsm.State == BgpState.Established && _main.Fsm.Session is not null;
+                if (established)
+                {
+                    foreach (var family in _main.Fsm.Session!.Families)
+                    {
+                        AnswerRouteRefresh(_main, new RouteRefreshMessage(family.Afi, RouteRefreshSubtype.Normal, family.Safi));
+                    }
+                }
+                refresh.Done.TrySetResult(established);
                 break;
             case ResumeCommand:
                 if (_stopped)
@@ -450,6 +486,7 @@ public sealed partial class PeerSession : IAsyncDisposable
                 var local = attempt.Connection?.Socket.LocalEndPoint as IPEndPoint;
                 _policy = new ExportPolicy(_options.LocalAsn, up.Session, NextHopV4(local), NextHopV6(local), _endpoint.LinkLocalV6);
                 _builder = new UpdateBuilder(up.Session.Codec);
+                EstablishedSince = _time.GetUtcNow();
                 _rib.SessionReset();
                 PlanRoutes();
                 _endOfRibDue = true;
@@ -479,8 +516,22 @@ public sealed partial class PeerSession : IAsyncDisposable
     {
         var received = down.Reason is DownReason.NotificationReceived or DownReason.VersionNotificationReceived;
         Log.SessionDown(_logger, _endpoint.Remote, down.Reason, received ? "received" : "sent", down.Notification, down.WasEstablished);
+        if (down.Notification is { } notification)
+        {
+            var seen = new NotificationSeen(notification, _time.GetUtcNow());
+            if (received)
+            {
+                LastNotificationReceived = seen;
+            }
+            else
+            {
+                LastNotificationSent = seen;
+            }
+        }
         if (down.WasEstablished)
         {
+            Flaps++;
+            EstablishedSince = null;
             _policy = null;
             _builder = null;
             _endOfRibDue = false;
@@ -583,6 +634,8 @@ public sealed partial class PeerSession : IAsyncDisposable
     private sealed record TimerFired(Attempt Attempt, BgpTimer Timer, int Generation);
 
     private sealed record RoutesChanged(RouteSet Routes);
+
+    private sealed record RefreshOut(TaskCompletionSource<bool> Done);
 
     private sealed record ReadReceived(TaskCompletionSource<IReadOnlyList<ReceivedRoute>> Done);
 

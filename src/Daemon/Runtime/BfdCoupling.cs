@@ -108,6 +108,34 @@ internal sealed class BfdCoupling : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Every BFD session with the BGP peer it serves, as the worker reports it now (one query each);
+    /// a null status when the worker cannot say (it is being replaced).
+    /// </summary>
+    public async Task<IReadOnlyList<BfdSessionView>> StatusAsync(CancellationToken cancellationToken)
+    {
+        List<(string Key, uint Id, BfdPeer Peer)> sessions;
+        lock (_lock)
+        {
+            sessions = [.. _byKey.Select(p => (p.Key, p.Value.Id, p.Value.Peer))];
+        }
+        var views = new List<BfdSessionView>(sessions.Count);
+        foreach (var (key, id, peer) in sessions)
+        {
+            WorkerSessionStatus? status;
+            try
+            {
+                status = await _worker.QueryAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BfdWorkerException)
+            {
+                status = null;
+            }
+            views.Add(new BfdSessionView(key, peer, status));
+        }
+        return views;
+    }
+
     private async Task RemoveAsync(string key, uint id, BfdPeer bfdPeer, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -183,3 +211,6 @@ internal sealed class BfdCoupling : IAsyncDisposable
         await _worker.DisposeAsync().ConfigureAwait(false);
     }
 }
+
+/// <summary>A BFD session of the daemon: the BGP peer it serves, its addresses, and what the worker says of it (null: nothing now).</summary>
+internal sealed record BfdSessionView(string Peer, BfdPeer Session, WorkerSessionStatus? Status);

@@ -25,6 +25,9 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
 
     public const int DefaultHeartbeatPort = 7946;
 
+    /// <summary>How long a drain announces GRACEFUL_SHUTDOWN before withdrawing (RFC 8326: time for the peers to move traffic).</summary>
+    public TimeSpan DrainWait { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the peers get to receive our Cease on stop.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -62,6 +65,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly StateFile _state;
     private readonly BfdCoupling _bfd;
     private readonly L2Runtime _l2;
+    private readonly Runtime.Drain _drain;
     private readonly ConfigCache _configCache;
     private readonly Channel<(string Reason, bool Immediate)> _reloads = Channel.CreateUnbounded<(string, bool)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, (PeerOptions Options, PeerEndpoint Endpoint)> _peers = new(StringComparer.Ordinal);
@@ -88,10 +92,40 @@ public sealed class DaemonHost : IAsyncDisposable
         _configCache = configCache ?? new ConfigCache();
         _bfd = new BfdCoupling(_speaker, _log, options.BfdWorkerCommand ?? BfdWorker.BfdWorkerCommand.DefaultCommandLine(), options.UdpSocketFactory);
         _l2 = new L2Runtime(options.NodeName, options.HeartbeatPort, loggers, _log, time);
+        _drain = new Runtime.Drain(_speaker, Runtime.Drain.PathBeside(options.StatePath), options.DrainWait, time, _log);
     }
+
+    public RunOptions Options => _options;
+
+    /// <summary>The BFD sessions, by BGP peer key, as the BFD worker reports them now (for status).</summary>
+    internal Task<IReadOnlyList<BfdSessionView>> BfdStatusAsync(CancellationToken cancellationToken) => _bfd.StatusAsync(cancellationToken);
 
     /// <summary>The ServiceL2Status view: per L2 VIP the owner, this node's interfaces and role (for the admin API).</summary>
     public L2Report Layer2Status() => _l2.Report();
+
+    /// <summary>Drain and undrain (RFC 8326) of this node's routes.</summary>
+    public Runtime.Drain NodeDrain => _drain;
+
+    /// <summary>The plan of the last apply (for status: what each peer is given, and why a Service goes nowhere).</summary>
+    public Plan? LastPlan => _plan;
+
+    /// <summary>Every assignment as of the last apply.</summary>
+    public ImmutableArray<Assignment> Assignments => _assignments.IsDefault ? [] : _assignments;
+
+    /// <summary>Pool usage as of the last apply (read on the control loop, which owns the allocator).</summary>
+    public ImmutableArray<PoolStatus> PoolUsage { get; private set; } = [];
+
+    /// <summary>When the running configuration was applied.</summary>
+    public DateTimeOffset? ConfigAppliedAt { get; private set; }
+
+    /// <summary>The last rejected reload since the running configuration was applied: when, and its errors.</summary>
+    public (DateTimeOffset Time, ImmutableArray<string> Errors)? LastRejected { get; private set; }
+
+    /// <summary>Raised on the control loop for config reloads and allocation changes (the admin API streams them).</summary>
+    public event Action<DaemonEvent>? Changed;
+
+    /// <summary>Raised on the control loop for every Service whose allocation failed, with why (each one, however many: metrics count them).</summary>
+    public event Action<AllocationErrorKind>? AllocationFailed;
 
     /// <summary>The running configuration (the last good one).</summary>
     public ConfigSnapshot? Current { get; private set; }
@@ -203,6 +237,8 @@ public sealed class DaemonHost : IAsyncDisposable
                 Log.ConfigError(_log, error.ToString());
             }
             Log.ConfigRejected(_log, trigger, result.Errors.Count());
+            LastRejected = (_time.GetUtcNow(), [.. result.Errors.Select(e => e.ToString())]);
+            Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigRejected, trigger, string.Join("\n", LastRejected.Value.Errors)));
             return;
         }
         await ApplyAsync(snapshot, result.Changes, null, trigger, LogWarnings(result), stop, loaded).ConfigureAwait(false);
@@ -252,6 +288,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         _poolsKey = poolsKey;
         LogChanges(results);
+        PublishChanges(results);
 
         var assignments = moved is { } m ? Merge(_assignments, m) : results.Count == 0 && !poolsChanged && !_assignments.IsDefault ? _assignments : _allocator.Assignments;
         _vips = moved is { } d ? _vips + d.Added.Sum(a => a.Addresses.Length) - d.Removed.Sum(a => a.Addresses.Length) : assignments.Sum(a => a.Addresses.Length);
@@ -273,10 +310,15 @@ public sealed class DaemonHost : IAsyncDisposable
         warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
         warnings += await _l2.ApplyAsync(snapshot, assignments, node).ConfigureAwait(false);
         Current = snapshot;
+        PoolUsage = _allocator.Status();
+        ConfigAppliedAt = _time.GetUtcNow();
+        LastRejected = null;
         _firstApply = false;
         var routes = plan.Peers.Sum(p => p.Routes.Count);
         Log.ConfigApplied(_log, trigger, snapshot.Services.Length, _vips, plan.Peers.Length, routes, warnings,
             loaded.TotalMilliseconds, allocated.TotalMilliseconds, stored.TotalMilliseconds, planned.TotalMilliseconds, announced.TotalMilliseconds);
+        Changed?.Invoke(new DaemonEvent(_time.GetUtcNow(), DaemonEvent.ConfigApplied, trigger,
+            string.Create(CultureInfo.InvariantCulture, $"{snapshot.Services.Length} Services, {_vips} VIPs, {plan.Peers.Length} BGP peers, {routes} routes, {warnings} warnings")));
         return true;
     }
 
@@ -496,6 +538,9 @@ public sealed class DaemonHost : IAsyncDisposable
     private async Task<int> ApplyPeersAsync(Plan plan, CancellationToken stop)
     {
         var wanted = plan.Peers.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        // Through the drain, so that a reload during one stays drained; before the peers are added,
+        // so that a new peer's first UPDATEs already carry its routes.
+        _drain.Announce(plan.Peers);
         foreach (var key in _peers.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
         {
             // De-configured (or no longer selecting this node): RFC 4486 Cease / Peer De-configured.
@@ -523,7 +568,6 @@ public sealed class DaemonHost : IAsyncDisposable
             }
             var options = PeerSettings.Options(peer, routerId, restarted);
             var endpoint = PeerSettings.Endpoint(peer) with { SocketFactory = _options.SocketFactory };
-            _speaker.SetRoutes(key, peerPlan.Routes);
             if (existing.Options == options && existing.Endpoint == endpoint)
             {
                 continue;
@@ -624,6 +668,35 @@ public sealed class DaemonHost : IAsyncDisposable
         AllocationOutcome.Released => change.Previous is { } p ? $"released {string.Join(", ", p.Addresses)}" : "released",
         _ => change.ToString(),
     };
+
+    /// <summary>Allocation changes as events: each up to <see cref="DetailedChanges"/>, one summary beyond.</summary>
+    private void PublishChanges(List<AllocationResult> changes)
+    {
+        if (AllocationFailed is { } failed)
+        {
+            foreach (var change in changes)
+            {
+                if (change.Outcome == AllocationOutcome.Failed && change.Error is { } error)
+                {
+                    failed(error.Kind);
+                }
+            }
+        }
+        if (Changed is not { } changed || changes.Count == 0)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow();
+        if (changes.Count > DetailedChanges)
+        {
+            changed(new DaemonEvent(now, DaemonEvent.Allocation, "", string.Create(CultureInfo.InvariantCulture, $"{changes.Count} allocation changes")));
+            return;
+        }
+        foreach (var change in changes)
+        {
+            changed(new DaemonEvent(now, DaemonEvent.Allocation, change.Service.ToString(), Describe(change)));
+        }
+    }
 
     private void LogNotices(Plan plan)
     {

@@ -270,7 +270,7 @@ public sealed partial class StateFile(string path) : IDisposable
         _journal = null;
     }
 
-    private static void SyncFolder(string folder)
+    internal static void SyncFolder(string folder)
     {
         const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY (Linux)
         var fd = Open(folder, ReadOnlyDirectory);

@@ -211,4 +211,62 @@ public sealed class PeerSessionTests
             Assert.Equal(0, session.ReceivedRoutes.Held);
         }
     }
+
+    [Fact]
+    public async Task Uptime_flaps_and_the_notification_received_are_kept_for_the_operator()
+    {
+        var (session, peer, time) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            Assert.Equal(time.GetUtcNow(), session.EstablishedSince);
+            Assert.Equal(0, session.Flaps);
+            time.Advance(TimeSpan.FromSeconds(2));
+            await peer.SendAsync(NotificationMessage.Cease(CeaseSubcode.AdministrativeShutdown, "maintenance"));
+            Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
+            Assert.Null(session.EstablishedSince);
+            Assert.Equal(1, session.Flaps);
+            var received = session.LastNotificationReceived;
+            Assert.NotNull(received);
+            Assert.Equal(time.GetUtcNow(), received.Time);
+            Assert.True(received.Message.TryGetShutdownCommunication(out var text));
+            Assert.Equal("maintenance", text);
+            Assert.Null(session.LastNotificationSent);
+        }
+    }
+
+    [Fact]
+    public async Task The_notification_we_send_is_kept_apart_from_one_received()
+    {
+        var (session, peer, time) = await EstablishAsync();
+        await using (session)
+        using (peer)
+        {
+            time.Advance(TimeSpan.FromSeconds(10)); // silent peer: hold timer expires, we send the NOTIFICATION
+            Assert.True(SpinWait.SpinUntil(() => session.State == BgpState.Idle, Bound));
+            Assert.Equal(BgpErrorCode.HoldTimerExpired, session.LastNotificationSent?.Message.Code);
+            Assert.Null(session.LastNotificationReceived);
+            Assert.Equal(1, session.Flaps);
+        }
+    }
+
+    [Fact]
+    public async Task A_refresh_out_sends_every_route_again_on_the_established_session()
+    {
+        var route = new BgpLb.BgpSpeaker.Rib.Route(IpPrefix.Parse("198.18.0.1/32"));
+        var (session, peer, _) = await EstablishAsync(beforeStart: s => s.SetRoutes([route]));
+        await using (session)
+        using (peer)
+        {
+            var first = Assert.IsType<UpdateMessage>(await peer.ReceiveAsync(skipKeepalives: true));
+            Assert.Equal([new Nlri(route.Prefix)], first.Nlri.ToArray());
+            Assert.IsType<UpdateMessage>(await peer.ReceiveAsync(skipKeepalives: true)); // End-of-RIB
+            var sent = session.UpdatesSent;
+            Assert.True(await session.RefreshOutAsync(CancellationToken.None));
+            var again = Assert.IsType<UpdateMessage>(await peer.ReceiveAsync(skipKeepalives: true));
+            Assert.Equal([new Nlri(route.Prefix)], again.Nlri.ToArray());
+            Assert.True(session.UpdatesSent > sent);
+            Assert.Equal(BgpState.Established, session.State);
+        }
+    }
 }

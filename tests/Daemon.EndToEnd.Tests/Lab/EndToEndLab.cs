@@ -11,15 +11,16 @@ namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
 /// </summary>
 internal sealed class EndToEndLab : IDisposable
 {
-    private const string Prefix = "bgplbe";
+    private const string DefaultPrefix = "bgplbe";
     private readonly NetnsLab _net;
 
-    public EndToEndLab(string name)
+    /// <param name="prefix">Namespace prefix: suites of their own (the admin API's) use theirs, so stale clean-ups never cross.</param>
+    public EndToEndLab(string name, string prefix = DefaultPrefix)
     {
         Require.Root();
         Require.Binaries("iproute2", "ip");
-        _net = new NetnsLab(name, Prefix);
-        Dir = Directory.CreateTempSubdirectory($"{Prefix}-{name}-").FullName;
+        _net = new NetnsLab(name, prefix);
+        Dir = Directory.CreateTempSubdirectory($"{prefix}-{name}-").FullName;
     }
 
     public const string RouterAddress = NetnsLab.PeerV4;
@@ -51,8 +52,11 @@ internal sealed class EndToEndLab : IDisposable
     /// <summary>Writes the daemon's configuration in place (as an editor would), which a running daemon picks up.</summary>
     public void WriteConfig(string yaml) => File.WriteAllText(ConfigPath, yaml);
 
+    /// <summary>The daemon's admin socket: one per lab, so that daemons of tests running in parallel never meet at the default path.</summary>
+    public string AdminSocket => Path.Combine(Dir, "admin", "admin.sock");
+
     public DaemonProcess StartDaemon(params string[] extraArguments) =>
-        DaemonProcess.Start(NodeNamespace, ["--config", ConfigPath, "--state", StatePath, .. extraArguments]);
+        DaemonProcess.Start(NodeNamespace, ["--config", ConfigPath, "--state", StatePath, .. extraArguments.Contains("--admin-socket") ? [] : (string[])["--admin-socket", AdminSocket], .. extraArguments]);
 
     public void Dispose()
     {
