@@ -94,7 +94,7 @@ ip netns exec "$router_ns" bird -c "$tmp/bird.conf" -s "$tmp/bird.ctl" -P "$tmp/
   || fail "BIRD did not start: $(cat "$tmp/bird.log" 2>/dev/null)"
 
 say "daemon: bgplb run --config $config --state $tmp/state.json (in $node_ns)"
-ip netns exec "$node_ns" dotnet "$dll" run --config "$config" --state "$tmp/state.json" >"$tmp/bgplb.log" 2>&1 &
+ip netns exec "$node_ns" dotnet "$dll" run --config "$config" --state "$tmp/state.json" --admin-socket "$tmp/admin.sock" >"$tmp/bgplb.log" 2>&1 &
 daemon_pid=$!
 
 routes() {

@@ -221,7 +221,7 @@ def daemon(interval, mult, feeders):
     if os.path.exists(f"{RUN}/state.json"):
         os.remove(f"{RUN}/state.json")
     # exec: the PID is the daemon's own (ip netns exec execs too), which induce-gc.py and /proc need.
-    p = start(f"exec ip netns exec {NODE} dotnet {DLL} run --config {RUN}/bgplb.yaml --state {RUN}/state.json --log-format json --bgp-port 0",
+    p = start(f"exec ip netns exec {NODE} dotnet {DLL} run --config {RUN}/bgplb.yaml --state {RUN}/state.json --admin-socket {RUN}/admin.sock --log-format json --bgp-port 0",
               f"{RUN}/bgplb.log")
     return p
 

@@ -191,7 +191,7 @@ bgplb_start() {
     local daemon=("$BGPLB_BIN")
     [ "${BGPLB_JIT:-0}" = 1 ] && daemon=(dotnet "$BGPLB_DLL")
     start_bg spk-bgplb "$d/bgplb.log" ip netns exec "$NS_SPK" "${daemon[@]}" run \
-        --config "$d/config" --state "$d/state.json" --node bench --bgp-port 0 --log-format json
+        --config "$d/config" --state "$d/state.json" --node bench --bgp-port 0 --log-format json --admin-socket "$d/admin.sock"
 }
 # swap_bgp VARIANT: replace config/bgp.yaml in one rename (the daemon never reads half a file)
 swap_bgp() {

@@ -82,7 +82,7 @@ while True:
 done
 
 start_daemon() {
-  ip netns exec $P-$1 dotnet "$DLL" run --config "$WORK/bgplb.yaml" --state "$WORK/$1.json" --node $1 --bgp-port 0 \
+  ip netns exec $P-$1 dotnet "$DLL" run --config "$WORK/bgplb.yaml" --state "$WORK/$1.json" --node $1 --bgp-port 0 --admin-socket "$WORK/$1-admin.sock" \
     --log-format json --log-level Debug >> "$WORK/log.$1" 2>&1 &
   echo $! > "$WORK/pid.$1"; disown $!
 }

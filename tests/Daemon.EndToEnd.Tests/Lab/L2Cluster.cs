@@ -59,7 +59,8 @@ internal sealed class L2Cluster : IDisposable
             old.Dispose();
         }
         var daemon = DaemonProcess.Start(Lab.Ns(node),
-            ["--config", ConfigPath, "--state", Path.Combine(Dir, node + ".state.json"), "--node", node, "--bgp-port", "0", "--log-level", "Debug"]);
+            ["--config", ConfigPath, "--state", Path.Combine(Dir, node + ".state.json"), "--node", node, "--bgp-port", "0", "--log-level", "Debug",
+                "--admin-socket", Path.Combine(Dir, node + "-admin", "admin.sock")]);
         _daemons[node] = daemon;
         return daemon;
     }
