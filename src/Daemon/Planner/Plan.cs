@@ -6,12 +6,12 @@ using BgpLb.Daemon.Model;
 namespace BgpLb.Daemon.Planner;
 
 /// <summary>
-/// What this node should announce: for every BGP peer that applies to it the whole route set, for
-/// every L2 interface the VIPs to answer for, and for every allocated Service that goes nowhere, why.
+/// What this node should announce: for every BGP peer that applies to it the whole route set, and for
+/// every allocated Service that goes nowhere (no BGP route, no L2Advertisement here), why. L2 election
+/// and answering work from <see cref="L2Inputs"/>.
 /// </summary>
 public sealed record Plan(
     ImmutableArray<PeerPlan> Peers,
-    ImmutableArray<L2Plan> Layer2,
     ImmutableArray<ServiceNotice> NotAnnounced);
 
 /// <summary>One BGP peer of this node and every route it should hold.</summary>
@@ -20,9 +20,6 @@ public sealed record PeerPlan(BgpPeerConfig Peer, RouteSet Routes)
     /// <summary>The speaker's name for the peer: BGPPeer names are unique per namespace, not across them (standalone objects often have none).</summary>
     public string Key => Peer.Namespace.Length == 0 ? Peer.Name : Peer.Namespace + "/" + Peer.Name;
 }
-
-/// <summary>VIPs this node may answer ARP / NDP for on <see cref="Interface"/> ("" = every interface), should it win their election.</summary>
-public sealed record L2Plan(string Interface, ImmutableArray<IpAddress> Vips);
 
 /// <summary>A Service that holds an address but is announced nowhere from this node, and why (status and logs say it).</summary>
 public readonly record struct ServiceNotice(ServiceKey Service, string Reason);

@@ -32,11 +32,7 @@ public static class Planner
         {
             peerPlans.Add(new PeerPlan(work.Peers[i], work.Routes[i].ToRouteSet()));
         }
-        var l2Plans = work.L2Vips
-            .OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => new L2Plan(p.Key, [.. p.Value.Distinct().Order()]))
-            .ToImmutableArray();
-        return new Plan(peerPlans.MoveToImmutable(), l2Plans, work.Notices.ToImmutable());
+        return new Plan(peerPlans.MoveToImmutable(), work.Notices.ToImmutable());
     }
 
     /// <summary>
@@ -45,8 +41,8 @@ public static class Planner
     /// gave their addresses back and those of <paramref name="added"/> took theirs: the work of the
     /// changes, not of every Service, and route sets made with <see cref="RouteSet.With"/>, so each
     /// session sends just the changed prefixes. A changed Service is in both lists, with its old and its
-    /// new assignment. Null when the changes touch an aggregating or an L2 advertisement, where a prefix
-    /// or an interface's list stands for several VIPs, or a shared address, which an unchanged Service
+    /// new assignment. Null when the changes touch an aggregating advertisement, where a prefix stands
+    /// for several VIPs, or a shared address, which an unchanged Service
     /// may hold too: the caller then calls <see cref="Build"/>.
     /// </summary>
     /// <param name="isShared">Whether an address is held under a sharing key (after the changes).</param>
@@ -82,7 +78,7 @@ public static class Planner
         }
         var changed = removed.Concat(added).Select(a => a.Service).ToHashSet();
         var notices = previous.NotAnnounced.Where(n => !changed.Contains(n.Service)).Concat(work.Notices).ToImmutableArray();
-        return new Plan(peerPlans.MoveToImmutable(), previous.Layer2, notices);
+        return new Plan(peerPlans.MoveToImmutable(), notices);
     }
 
     /// <summary>One planning pass: the policy of a snapshot for this node, and what the assignments given to <see cref="Add"/> make of it.</summary>
@@ -122,15 +118,12 @@ public static class Planner
 
         public PeerRoutes[] Routes { get; }
 
-        public Dictionary<string, List<IpAddress>> L2Vips { get; } = new(StringComparer.Ordinal);
-
         public ImmutableArray<ServiceNotice>.Builder Notices { get; } = ImmutableArray.CreateBuilder<ServiceNotice>();
 
-        /// <summary>True when a prefix or an L2 list for this assignment's pool may stand for other VIPs too (an aggregate), so one VIP's change is not one route's.</summary>
+        /// <summary>True when a prefix for this assignment's pool may stand for other VIPs too (an aggregate), so one VIP's change is not one route's.</summary>
         public bool CoversSeveral(Assignment assignment) =>
-            _l2.ContainsKey(assignment.Pool)
-            || (_bgp.TryGetValue(assignment.Pool, out var ads)
-                && ads.Any(ad => assignment.Addresses.Any(a => ad.PrefixOf(a).Length != (a.Family == IpFamily.IPv4 ? 32 : 128))));
+            _bgp.TryGetValue(assignment.Pool, out var ads)
+                && ads.Any(ad => assignment.Addresses.Any(a => ad.PrefixOf(a).Length != (a.Family == IpFamily.IPv4 ? 32 : 128)));
 
         /// <summary>The prefixes of <paramref name="addresses"/> that the advertisements of <paramref name="assignment"/>'s pool send to peer <paramref name="peer"/>.</summary>
         public IEnumerable<IpPrefix> PrefixesTo(Assignment assignment, int peer, IEnumerable<IpAddress> addresses) =>
@@ -160,18 +153,8 @@ public static class Planner
                     }
                 }
             }
-            foreach (var ad in l2Ads)
-            {
-                foreach (var name in ad.Interfaces.IsDefaultOrEmpty ? [""] : ad.Interfaces)
-                {
-                    if (!L2Vips.TryGetValue(name, out var list))
-                    {
-                        L2Vips[name] = list = [];
-                    }
-                    list.AddRange(assignment.Addresses);
-                    announced = true;
-                }
-            }
+            // L2: the daemon's L2 runtime elects and answers (L2Inputs); here it only means the VIP is served.
+            announced |= l2Ads.Length > 0;
             if (!announced)
             {
                 pool.Nowhere ??= WhyNowhere(_snapshot, _node, pool.Name, bgpAds.Length > 0);

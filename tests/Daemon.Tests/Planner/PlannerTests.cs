@@ -198,13 +198,12 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public void L2_advertisements_give_the_vips_per_interface()
+    public void A_service_of_an_l2_pool_is_served_not_announced_nowhere()
     {
+        // Which interfaces answer for it is L2Inputs' (L2InputsTests); the plan only must not call it unserved.
         var plan = PlanFor(Pool("vips", "198.18.0.0/30") + Doc("L2Advertisement", "eth", "interfaces: [eth1, eth2]")
             + Doc("L2Advertisement", "any", "{}") + Service("a"));
         Assert.Empty(plan.Peers);
-        Assert.Equal(["", "eth1", "eth2"], plan.Layer2.Select(l => l.Interface));
-        Assert.All(plan.Layer2, l => Assert.Equal([IpAddress.Parse("198.18.0.0")], l.Vips.ToArray()));
         Assert.Empty(plan.NotAnnounced);
     }
 
