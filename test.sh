@@ -27,6 +27,8 @@ command -v ndisc6 >/dev/null 2>&1 || need_apt+=(ndisc6)
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# Cluster mode: a real kube-apiserver with Debian's etcd (BGPLB_TEST_APISERVER below).
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2
@@ -37,6 +39,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   # RUNLEVEL=1: install the daemons without starting their system services; tests start their own.
   RUNLEVEL=1 apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+# The Kubernetes tests start a real kube-apiserver + etcd through a script with the interface of the
+# team's shared one ('start DIR' prints a kubeconfig, 'stop DIR'); point BGPLB_TEST_APISERVER at
+# another (envtest-style binaries) to run them elsewhere.
+if [ -z "${BGPLB_TEST_APISERVER:-}" ] && [ -f ../shared/k8s/apiserver.sh ]; then
+  BGPLB_TEST_APISERVER=$(cd ../shared/k8s && pwd)/apiserver.sh
+fi
+export BGPLB_TEST_APISERVER=${BGPLB_TEST_APISERVER:-}
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
