@@ -104,7 +104,7 @@ public sealed class ReceivedRoutesTests(ITestOutputHelper output)
         Assert.Equal(1, invalid.Code);
         var errors = Strings(JsonDocument.Parse(invalid.Stdout).RootElement.GetProperty("errors"));
         Assert.NotEmpty(errors);
-        Assert.Contains(errors, e => e.StartsWith(second + ":", StringComparison.Ordinal) && e.Contains("holdTime", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("error: " + second + ":", StringComparison.Ordinal) && e.Contains("holdTime", StringComparison.Ordinal));
         var (code, printed) = NetnsLab.Run($"dotnet {DaemonProcess.Dll} validate --config {folder}", timeoutSeconds: 60);
         Assert.Equal(2, code);
         var lines = printed.Split('\n');

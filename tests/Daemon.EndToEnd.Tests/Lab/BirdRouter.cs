@@ -37,7 +37,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
 
     // Routes for the node's Adj-RIB-In: blackholes of BIRD's own, given their attributes on export.
     private string Static() => Setup.Exported is { Count: > 0 } exported
-        ? $"protocol static exported {{ ipv4; {string.Concat(exported.Select(p => $"route {p} blackhole; "))}}}"
+        ? $"protocol static towardsnode {{ ipv4; {string.Concat(exported.Select(p => $"route {p} blackhole; "))}}}"
         : "";
 
     private string Export() => Setup.Exported is { Count: > 0 }
