@@ -136,6 +136,8 @@ internal sealed class L2Runtime : IAsyncDisposable
         {
             _liveness = liveness;
             _alone = false;
+            // Again under the lock: a drain or undrain may have come while it was being set up.
+            liveness.Silent = _drained;
         }
         _membershipKey = key;
         // Members nobody vouched for turn dead when the startup grace ends, without any message: elect again then.
