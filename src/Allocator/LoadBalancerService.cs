@@ -29,6 +29,9 @@ public sealed record LoadBalancerService(ServiceKey Key)
 
     public ExternalTrafficPolicy ExternalTrafficPolicy { get; init; } = ExternalTrafficPolicy.Cluster;
 
-    /// <summary><c>spec.selector</c>: the pods behind it, which decide sharing under <see cref="ExternalTrafficPolicy.Local"/>.</summary>
+    /// <summary>
+    /// <c>spec.selector</c>: the pods behind it, which decide sharing under <see cref="ExternalTrafficPolicy.Local"/>
+    /// and nothing else (a loader may leave it empty for a Cluster Service).
+    /// </summary>
     public ImmutableDictionary<string, string> Selector { get; init; } = ImmutableDictionary<string, string>.Empty;
 }

@@ -19,6 +19,11 @@ public sealed partial class ConfigLoader
     private const string InternalIp = "InternalIP";
     private const string NetworkUnavailableCondition = "NetworkUnavailable";
 
+    // A cluster dump carries one copy of each namespace name and of each port list per Service; at
+    // 100 000 Services the copies alone cost ~7 MiB of the daemon's resident set (docs/performance.md).
+    private readonly Dictionary<string, string> _namespaceNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int Port, TransportProtocol Protocol), ImmutableArray<ServicePort>> _singlePorts = [];
+
     private void ReadService(DocumentContext context, Fields top)
     {
         if (!ReadMetadata(context, top, "Service", namespaced: true, out var meta, out var labels))
@@ -34,7 +39,7 @@ public sealed partial class ConfigLoader
             context.Info(top.Node, "spec.type", $"skipped: a Service of type {type}, not LoadBalancer");
             return;
         }
-        var ns = meta.Namespace;
+        var ns = _namespaceNames.TryGetValue(meta.Namespace, out var shared) ? shared : _namespaceNames[meta.Namespace] = meta.Namespace;
         foreach (var key in annotations.Keys.Order(StringComparer.Ordinal).Where(k => k.StartsWith(MetalLbAnnotationPrefix, StringComparison.Ordinal) || k.StartsWith(LegacyMetalLbAnnotationPrefix, StringComparison.Ordinal)))
         {
             context.Info(metadata.Find("annotations"), "metadata.annotations." + key, $"read as bgplb.io/{key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]}");
@@ -117,18 +122,35 @@ public sealed partial class ConfigLoader
         }
         var service = new LoadBalancerService(new ServiceKey(ns, meta.Name))
         {
-            Annotations = annotations,
+            Annotations = OursOnly(annotations),
             Labels = labels,
             LoadBalancerIP = string.IsNullOrEmpty(lbIp) ? null : lbIp,
             IpFamilies = families.ToImmutable(),
             IpFamilyPolicy = policy ?? IpFamilyPolicy.SingleStack,
             LoadBalancerClass = spec.String("loadBalancerClass"),
-            Ports = ports.ToImmutable(),
+            Ports = ports.Count == 1 ? SinglePort(ports[0]) : ports.ToImmutable(),
             ExternalTrafficPolicy = etp ?? ExternalTrafficPolicy.Cluster,
-            Selector = spec.StringMap("selector"),
+            // The pod selector decides only the backend key of shared addresses under Local
+            // (LoadBalancerService.Selector); a Cluster Service's selector is never read, so not kept.
+            Selector = etp == ExternalTrafficPolicy.Local ? spec.StringMap("selector") : ImmutableDictionary<string, string>.Empty,
         };
         _services.Add(new(service, context.File, context.RootLine));
     }
+
+    /// <summary>
+    /// The annotations the allocator reads (bgplb.io/ and MetalLB's two prefixes): the rest belong to other
+    /// tools, and one of them, kubectl's last-applied-configuration, holds the whole object again.
+    /// </summary>
+    private static ImmutableDictionary<string, string> OursOnly(ImmutableDictionary<string, string> annotations) =>
+        annotations.Keys.All(Ours) ? annotations : annotations.RemoveRange(annotations.Keys.Where(k => !Ours(k)));
+
+    private static bool Ours(string key) =>
+        key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)
+        || key.StartsWith(MetalLbAnnotationPrefix, StringComparison.Ordinal)
+        || key.StartsWith(LegacyMetalLbAnnotationPrefix, StringComparison.Ordinal);
+
+    private ImmutableArray<ServicePort> SinglePort(ServicePort port) =>
+        _singlePorts.TryGetValue((port.Port, port.Protocol), out var shared) ? shared : _singlePorts[(port.Port, port.Protocol)] = [port];
 
     private static void ReadLabelled(DocumentContext context, Fields top, string kind, List<Placed<LabelledObject>> into)
     {

@@ -55,6 +55,49 @@ public class CoreKindTests
     }
 
     [Fact]
+    public void A_Service_keeps_only_what_the_allocator_reads_and_shares_repeated_values()
+    {
+        var snapshot = Valid("""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: a
+              namespace: shop
+              annotations:
+                metallb.io/address-pool: gold
+                metallb.universe.tf/allow-shared-ip: k
+                bgplb.io/loadBalancerIPs: 198.18.0.9
+                kubectl.kubernetes.io/last-applied-configuration: '{"kind":"Service"}'
+                example.com/owner: team-a
+            spec:
+              type: LoadBalancer
+              ports: [{ port: 80 }]
+              selector: { app: a }
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: b
+              namespace: shop
+            spec:
+              type: LoadBalancer
+              ports: [{ port: 80 }]
+              externalTrafficPolicy: Local
+              selector: { app: b }
+            """);
+        var a = snapshot.Services.Single(s => s.Key.Name == "a");
+        var b = snapshot.Services.Single(s => s.Key.Name == "b");
+        Assert.Equal(
+            ["bgplb.io/loadBalancerIPs", "metallb.io/address-pool", "metallb.universe.tf/allow-shared-ip"],
+            a.Annotations.Keys.Order(StringComparer.Ordinal).ToArray());
+        // A Cluster Service's selector decides nothing (sharing compares selectors only under Local).
+        Assert.Empty(a.Selector);
+        Assert.Equal("b", b.Selector["app"]);
+        Assert.Same(a.Key.Namespace, b.Key.Namespace);
+        Assert.True(a.Ports == b.Ports, "one shared array for the same single port");
+    }
+
+    [Fact]
     public void Service_defaults_and_other_types_are_skipped_with_an_info_line()
     {
         var result = Load("""
