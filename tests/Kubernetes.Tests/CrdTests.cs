@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using BgpLb.Daemon.Model;
 using BgpLb.Kubernetes.Tests.Support;
@@ -50,8 +48,8 @@ public sealed class CrdTests(ApiServer server) : IAsyncLifetime
         var loaded = ConfigLoader.Load(EveryField);
         Assert.True(loaded.IsValid, string.Join('\n', loaded.Diagnostics));
         await Kubectl.RunAsync(server, null, "create", "namespace", "bgplbk-every-field");
-        var written = Items(await Kubectl.MustRunAsync(server, null, "create", "--dry-run=client", "-o", "json", "-f", EveryField));
-        var stored = Items(await Kubectl.MustRunAsync(server, null, "create", "-o", "json", "-f", EveryField));
+        var written = Kubectl.Objects(await Kubectl.MustRunAsync(server, null, "create", "--dry-run=client", "-o", "json", "-f", EveryField));
+        var stored = Kubectl.Objects(await Kubectl.MustRunAsync(server, null, "create", "-o", "json", "-f", EveryField));
         var ours = written.Where(o => o["apiVersion"]!.GetValue<string>().StartsWith(Group, StringComparison.Ordinal)).ToList();
         Assert.Equal(6, ours.Select(o => o["kind"]!.GetValue<string>()).Distinct().Count());
         foreach (var original in ours)
@@ -70,8 +68,8 @@ public sealed class CrdTests(ApiServer server) : IAsyncLifetime
     {
         // The every-field file is accepted by the loader (which refuses unknown fields), so a field of the CRD that
         // appears there is read by the daemon; one that appears nowhere would be a field the daemon ignores.
-        var crds = Items(await Kubectl.MustRunAsync(server, null, "create", "--dry-run=client", "-o", "json", "-f", Deploy.Crds));
-        var objects = Items(await Kubectl.MustRunAsync(server, null, "create", "--dry-run=client", "-o", "json", "-f", EveryField));
+        var crds = Kubectl.Objects(await Kubectl.MustRunAsync(server, null, "create", "--dry-run=client", "-o", "json", "-f", Deploy.Crds));
+        var objects = Kubectl.Objects(await Kubectl.MustRunAsync(server, null, "create", "--dry-run=client", "-o", "json", "-f", EveryField));
         var missing = new List<string>();
         foreach (var crd in crds)
         {
@@ -109,26 +107,6 @@ public sealed class CrdTests(ApiServer server) : IAsyncLifetime
                 yield return writer.ToString();
             }
         }
-    }
-
-    /// <summary>The objects of kubectl's <c>-o json</c>: one value per object created, one after the other (or a List).</summary>
-    private static List<JsonNode> Items(string json)
-    {
-        var result = new List<JsonNode>();
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { AllowMultipleValues = true });
-        while (reader.Read())
-        {
-            var node = JsonNode.Parse(ref reader)!;
-            if (node["items"] is JsonArray items)
-            {
-                result.AddRange(items.Select(i => i!));
-            }
-            else
-            {
-                result.Add(node);
-            }
-        }
-        return result;
     }
 
     /// <summary>Every object field path set in <paramref name="node"/> (list items merged: spec.a.b, not spec.a[0].b).</summary>
