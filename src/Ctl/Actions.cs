@@ -15,10 +15,34 @@ internal static class Actions
         return response.Applied ? 0 : Program.ExitFailure;
     }
 
-    public static async Task<int> Validate(Context c, FileInfo file)
+    /// <summary>
+    /// Sends a file, or every *.yaml / *.yml of a folder (named as <c>bgplb validate --config FOLDER</c>
+    /// names them: the folder as given, then the file name), for the daemon to check as a reload would.
+    /// </summary>
+    public static async Task<int> Validate(Context c, FileSystemInfo path)
     {
-        var content = await File.ReadAllTextAsync(file.FullName);
-        var response = await c.Client().ValidateAsync(new ValidateRequest { FileName = file.Name, Content = content }, deadline: c.Deadline);
+        var request = new ValidateRequest();
+        if (path is DirectoryInfo folder)
+        {
+            var given = path.ToString();
+            foreach (var file in folder.EnumerateFiles().Where(f => f.Name.EndsWith(".yaml", StringComparison.Ordinal) || f.Name.EndsWith(".yml", StringComparison.Ordinal))
+                .OrderBy(f => f.Name, StringComparer.Ordinal))
+            {
+                request.Files.Add(new ValidateFile { Name = Path.Combine(given, file.Name), Content = await File.ReadAllTextAsync(file.FullName) });
+            }
+            if (request.Files.Count == 0)
+            {
+                // The loader's own words for a folder a reload could not read either.
+                await c.Error.WriteLineAsync($"error: {given}: the folder holds no .yaml or .yml file");
+                return Program.ExitFailure;
+            }
+        }
+        else
+        {
+            request.FileName = path.Name;
+            request.Content = await File.ReadAllTextAsync(path.FullName);
+        }
+        var response = await c.Client().ValidateAsync(request, deadline: c.Deadline);
         await Commands.Emit(c, response, () => response.Valid
             ? $"valid: {response.Summary}\n" + string.Concat(response.Warnings.Select(w => "  " + w + "\n"))
             : $"invalid: {response.Errors.Count} error(s)\n" + string.Concat(response.Errors.Concat(response.Warnings).Select(e => "  " + e + "\n")));

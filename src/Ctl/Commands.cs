@@ -51,7 +51,7 @@ internal static class Commands
         var peerName = new Argument<string>("NAME") { Description = "the BGP peer (namespace/name, or name for objects without a namespace)" };
         var routesPeer = new Option<string>("--peer") { Description = "the BGP peer", Required = true };
         var received = new Option<bool>("--received") { Description = "what the peer announced to us (Adj-RIB-In) instead of what we advertise" };
-        var file = new Argument<FileInfo>("FILE") { Description = "a YAML file (multi-document)" };
+        var file = new Argument<FileSystemInfo>("PATH") { Description = "a YAML file (multi-document), or a folder of *.yaml / *.yml files read as one configuration" };
         file.AcceptExistingOnly();
         var soft = new Option<bool>("--soft") { Description = "re-send every route (route refresh out) instead of resetting the session" };
         var status = new Option<bool>("--status") { Description = "only show the drain state" };
@@ -70,7 +70,7 @@ internal static class Commands
             Verb("l2", "L2 (ARP/NDP) ownership of VIPs", (_, c) => Views.L2(c)),
             Verb("config", "the running configuration: file, load time, last rejected reload, objects", (_, c) => Views.Config(c)),
             Verb("reload", "reload the configuration now; prints the errors when it is rejected", (_, c) => Actions.Reload(c)),
-            Verb("validate", "check a configuration file without applying it (the daemon's own checks)", (p, c) => Actions.Validate(c, p.GetValue(file)!), file),
+            Verb("validate", "check a configuration file or folder without applying it (the daemon's own checks)", (p, c) => Actions.Validate(c, p.GetValue(file)!), file),
             Verb("reset", "reset a BGP peer: hard (new session), or --soft (re-send routes)", (p, c) => Actions.Reset(c, p.GetValue(peerName)!, p.GetValue(soft)), peerName, soft),
             Verb("drain", "take this node out of service: GRACEFUL_SHUTDOWN, then withdraw (RFC 8326)", (p, c) => Actions.Drain(c, p.GetValue(status)), status),
             Verb("undrain", "put this node back into service", (_, c) => Actions.Undrain(c)),

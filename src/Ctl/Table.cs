@@ -9,6 +9,8 @@ internal sealed class Table(params string[] headers)
 
     public void Add(params string[] cells) => _rows.Add(cells);
 
+    public int Rows => _rows.Count;
+
     public override string ToString()
     {
         var widths = headers.Select((h, i) => Math.Max(h.Length, _rows.Count == 0 ? 0 : _rows.Max(r => r[i].Length))).ToArray();

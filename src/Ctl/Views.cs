@@ -82,10 +82,18 @@ internal static class Views
         return await Commands.Emit(c, response, () =>
         {
             var table = new Table("SERVICE", "ADDRESSES", "POOL", "PEER", "ADVERTISED", "WHY NOT / NOTE");
+            // L2-announced Services (docs/l2.md) get a table of their own: owner, interfaces here, why not here.
+            var layer2 = new Table("SERVICE", "ADDRESSES", "POOL", "L2-OWNER", "INTERFACES", "WHY NOT HERE");
             foreach (var v in response.Vips)
             {
                 var addresses = string.Join(",", v.Addresses);
-                if (v.Peers.Count == 0)
+                var isL2 = v.L2Owner.Length > 0 || v.L2NotOwnerReason.Length > 0;
+                if (isL2)
+                {
+                    layer2.Add(v.Service, addresses, v.Pool, v.L2Owner.Length > 0 ? v.L2Owner : "-",
+                        v.L2Interfaces.Count > 0 ? string.Join(",", v.L2Interfaces) : "-", v.L2NotOwnerReason.Length > 0 ? v.L2NotOwnerReason : "-");
+                }
+                if (v.Peers.Count == 0 && !isL2)
                 {
                     table.Add(v.Service, addresses, v.Pool, "-", "no", v.NotAnnounced.Length > 0 ? v.NotAnnounced : "no BGP peer is configured");
                 }
@@ -94,7 +102,7 @@ internal static class Views
                     table.Add(v.Service, addresses, v.Pool, p.Peer, p.Advertised ? "yes" : "no", p.Reason.Length > 0 ? p.Reason : "-");
                 }
             }
-            return table.ToString();
+            return layer2.Rows == 0 ? table.ToString() : table.Rows == 0 ? layer2.ToString() : table + "\n" + layer2;
         });
     }
 

@@ -22,12 +22,18 @@ public sealed class L2Announcer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<string, LinkResponder> _responders = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly Func<string, L2Counters> _counters;
     private ImmutableArray<OwnedVip> _owned = [];
     private bool _disposed;
 
     /// <param name="links">The node's interfaces (<see cref="NetworkLinks.Read"/>); sockets open on them lazily.</param>
-    public L2Announcer(IEnumerable<LinkInfo> links, L2AnnouncerOptions options, TimeProvider time, ILogger logger)
+    /// <param name="counters">
+    /// The counters of an interface, by name; null: new ones per interface. A caller that replaces the
+    /// announcer (the daemon, when its interfaces change) passes its own so that no count is lost.
+    /// </param>
+    public L2Announcer(IEnumerable<LinkInfo> links, L2AnnouncerOptions options, TimeProvider time, ILogger logger, Func<string, L2Counters>? counters = null)
     {
+        _counters = counters ?? (_ => new L2Counters());
         ArgumentNullException.ThrowIfNull(links);
         _links = links.ToImmutableDictionary(l => l.Name, StringComparer.Ordinal);
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -101,7 +107,7 @@ public sealed class L2Announcer : IAsyncDisposable
             {
                 if (!_responders.TryGetValue(name, out var responder))
                 {
-                    _responders[name] = responder = new LinkResponder(_links[name], _options, _time, _logger, OnAnnounced);
+                    _responders[name] = responder = new LinkResponder(_links[name], _options, _time, _logger, OnAnnounced, _counters(name));
                 }
                 responder.SetOwned(set.ToImmutable());
             }

@@ -160,9 +160,15 @@ internal sealed class AdminService(DaemonHost host, AdminEvents events, TimeProv
 
     public override Task<ValidateResponse> Validate(ValidateRequest request, ServerCallContext context)
     {
-        var file = request.FileName.Length == 0 ? "config.yaml" : request.FileName;
+        if (request.Files.Count > 0 && (request.FileName.Length > 0 || request.Content.Length > 0))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "give either file_name and content (one file) or files (a folder), not both"));
+        }
         // The very loader a reload uses: the same errors, the same warnings (bgplb validate prints them alike).
-        var result = ConfigLoader.LoadText(file, request.Content);
+        // A folder's files are read in name order (ordinal), as a reload of the folder reads them.
+        var result = request.Files.Count > 0
+            ? ConfigLoader.LoadTexts([.. request.Files.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => (f.Name, f.Content))])
+            : ConfigLoader.LoadText(request.FileName.Length == 0 ? "config.yaml" : request.FileName, request.Content);
         var response = new ValidateResponse { Valid = result.Snapshot is not null };
         response.Errors.AddRange(result.Errors.Select(e => e.ToString()));
         response.Warnings.AddRange(result.Diagnostics.Where(d => d.Severity == Severity.Warning).Select(d => d.ToString()));

@@ -171,10 +171,12 @@ internal static class AdminViews
         var notices = plan.NotAnnounced.ToDictionary(n => n.Service, n => n.Reason);
         var drain = host.NodeDrain;
         var keys = snapshot.Peers.Select(p => new PeerPlan(p, RouteSet.Empty).Key).ToList();
+        var l2 = host.Layer2Status().Vips.ToLookup(v => v.Service, StringComparer.Ordinal);
         foreach (var assignment in host.Assignments)
         {
             var vip = new Vip { Service = assignment.Service.ToString(), Pool = assignment.Pool };
             vip.Addresses.AddRange(assignment.Addresses.Select(a => a.ToString()));
+            Layer2(vip, l2[vip.Service]);
             var notice = notices.GetValueOrDefault(assignment.Service);
             vip.NotAnnounced = notice ?? "";
             foreach (var key in keys)
@@ -206,6 +208,25 @@ internal static class AdminViews
                 vip.Peers.Add(entry);
             }
             yield return vip;
+        }
+    }
+
+    /// <summary>
+    /// The L2 part of a Service's line: the owner the election chose (one per Service: MetalLB elects by
+    /// its first address), the interfaces this node answers on, and why it does not when it is not the owner.
+    /// </summary>
+    private static void Layer2(Vip vip, IEnumerable<L2VipStatus> addresses)
+    {
+        var list = addresses.ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+        vip.L2Owner = list[0].Owner ?? "";
+        vip.L2Interfaces.AddRange(list.SelectMany(a => a.Interfaces).Distinct(StringComparer.Ordinal));
+        if (list[0].Role != L2Role.Owner)
+        {
+            vip.L2NotOwnerReason = list[0].Owner is null ? "no node may answer: " + list[0].Detail : list[0].Detail;
         }
     }
 

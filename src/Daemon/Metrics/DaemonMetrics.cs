@@ -1,6 +1,7 @@
 using BgpLb.Allocator;
 using BgpLb.BgpSpeaker.Fsm;
 using BgpLb.Daemon.Runtime;
+using BgpLb.L2Fallback;
 using Prometheus;
 
 namespace BgpLb.Daemon.Metrics;
@@ -35,6 +36,12 @@ internal sealed class DaemonMetrics : IDisposable
     private readonly Counter _reloadErrors;
     private readonly Gauge _lastApplied;
     private readonly Gauge _drained;
+    private readonly Counter _bfdDowns;
+    private readonly Gauge _l2Owned;
+    private readonly Counter _l2Gratuitous;
+    private readonly Counter _l2Responses;
+    private readonly Counter _l2Ignored;
+    private readonly Counter _l2OwnerChanges;
     private readonly HashSet<string> _peers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _bfdPeers = new(StringComparer.Ordinal);
 
@@ -63,10 +70,48 @@ internal sealed class DaemonMetrics : IDisposable
         _reloadErrors = factory.CreateCounter("bgplb_config_reload_errors_total", "Reloads rejected because the new configuration was invalid");
         _lastApplied = factory.CreateGauge("bgplb_config_last_applied_timestamp_seconds", "Unix time at which the running configuration was applied");
         _drained = factory.CreateGauge("bgplb_node_drained", "0 serving, 1 draining (GRACEFUL_SHUTDOWN announced), 2 withdrawn");
+        _bfdDowns = factory.CreateCounter("bgplb_bfd_session_down_events_total", "Times the BFD session towards the BGP peer left Up, by local diagnostic (RFC 5880 §4.1)", ["peer", "diagnostic"]);
+        _l2Owned = factory.CreateGauge("bgplb_l2_owned_vips", "VIPs this node answers ARP/NDP for (owned, on at least one interface)");
+        _l2Gratuitous = factory.CreateCounter("bgplb_l2_gratuitous_sent_total", "Gratuitous ARP frames (protocol arp) and unsolicited Neighbor Advertisements (protocol ndp) sent", ["interface", "protocol"]);
+        _l2Responses = factory.CreateCounter("bgplb_l2_responses_sent_total", "ARP requests and Neighbor Solicitations answered", ["interface", "protocol"]);
+        _l2Ignored = factory.CreateCounter("bgplb_l2_requests_ignored_total", "ARP and NDP frames received and not answered, by reason (L2DropReason)", ["interface", "protocol", "reason"]);
+        _l2OwnerChanges = factory.CreateCounter("bgplb_l2_ownership_changes_total", "Services whose L2 owner changed: taken (by this node), released (by this node), moved (between other nodes)", ["change"]);
         registry.AddBeforeCollectCallback(CollectAsync);
         host.Changed += OnEvent;
         host.AllocationFailed += OnAllocationFailed;
         host.Speaker.PeerStateChanged += OnTransition;
+        host.Bfd.SessionDown += OnBfdDown;
+        host.Layer2.OwnerChanged += OnOwnerChanged;
+    }
+
+    private void OnBfdDown(string peer, string diagnostic) => _bfdDowns.WithLabels(peer, diagnostic).Inc();
+
+    private void OnOwnerChanged(L2OwnerChange change) => _l2OwnerChanges.WithLabels(change.ToString().ToLowerInvariant()).Inc();
+
+    /// <summary>The L2 responders' counters: counted by the receive loops as each frame comes, kept across announcer restarts, so a scrape loses nothing.</summary>
+    private void CollectLayer2()
+    {
+        var layer2 = _host.Layer2;
+        _l2Owned.Set(layer2.OwnedVips);
+        foreach (var (name, counters) in layer2.Counters)
+        {
+            _l2Gratuitous.WithLabels(name, "arp").IncTo(counters.GratuitousArps);
+            _l2Gratuitous.WithLabels(name, "ndp").IncTo(counters.UnsolicitedAdvertisements);
+            _l2Responses.WithLabels(name, "arp").IncTo(counters.Arp(L2DropReason.None));
+            _l2Responses.WithLabels(name, "ndp").IncTo(counters.Ndp(L2DropReason.None));
+            foreach (var reason in Enum.GetValues<L2DropReason>().Where(r => r != L2DropReason.None))
+            {
+                // Only reasons that happened: eight reasons by two protocols per interface would mostly be zeros.
+                if (counters.Arp(reason) > 0)
+                {
+                    _l2Ignored.WithLabels(name, "arp", reason.ToString()).IncTo(counters.Arp(reason));
+                }
+                if (counters.Ndp(reason) > 0)
+                {
+                    _l2Ignored.WithLabels(name, "ndp", reason.ToString()).IncTo(counters.Ndp(reason));
+                }
+            }
+        }
     }
 
     private void OnEvent(DaemonEvent e)
@@ -136,6 +181,7 @@ internal sealed class DaemonMetrics : IDisposable
             _lastApplied.Set(applied.ToUnixTimeMilliseconds() / 1000.0);
         }
         _drained.Set((int)_host.NodeDrain.Phase);
+        CollectLayer2();
     }
 
     /// <summary>In use plus available, saturated: both may be near 2^128.</summary>
@@ -173,5 +219,7 @@ internal sealed class DaemonMetrics : IDisposable
         _host.Changed -= OnEvent;
         _host.AllocationFailed -= OnAllocationFailed;
         _host.Speaker.PeerStateChanged -= OnTransition;
+        _host.Bfd.SessionDown -= OnBfdDown;
+        _host.Layer2.OwnerChanged -= OnOwnerChanged;
     }
 }

@@ -157,10 +157,20 @@ public sealed partial class ConfigLoader
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(text);
+        return LoadTexts([(file, text)]);
+    }
+
+    /// <summary>Loads the texts of several files as one configuration, in the order given (a folder's files in name order, as <see cref="Load(string)"/> reads them).</summary>
+    public static ConfigLoadResult LoadTexts(IReadOnlyList<(string File, string Text)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
         var loader = new ConfigLoader();
-        using var reader = new StringReader(text);
-        loader.Read(file, reader);
-        return loader.Finish(1, null);
+        foreach (var (file, text) in files)
+        {
+            using var reader = new StringReader(text);
+            loader.Read(file, reader);
+        }
+        return loader.Finish(files.Count, null);
     }
 
     /// <summary>How long each list was before a file was read.</summary>

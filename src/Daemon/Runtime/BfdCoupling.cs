@@ -41,6 +41,15 @@ internal sealed class BfdCoupling : IAsyncDisposable
         _worker.WorkerLost += OnWorkerLost;
     }
 
+    /// <summary>The BFD worker process ended: the sessions it ran that were Up are Down (labelled so in <see cref="SessionDown"/>).</summary>
+    public const string WorkerLost = "WorkerLost";
+
+    /// <summary>
+    /// Raised for every BFD session that left Up, with the BGP peer key and the local diagnostic (RFC 5880
+    /// §4.1, e.g. ControlDetectionTimeExpired), or <see cref="WorkerLost"/>; on the worker's reader thread.
+    /// </summary>
+    public event Action<string, string>? SessionDown;
+
     /// <summary>The sessions wanted now, by BGP peer key; the others are removed (AdminDown first, RFC 5880 §6.8.16).</summary>
     public async Task ApplyAsync(IReadOnlyList<(string Key, BgpPeerConfig Peer, BfdProfileConfig Profile)> wanted, CancellationToken cancellationToken)
     {
@@ -160,6 +169,7 @@ internal sealed class BfdCoupling : IAsyncDisposable
             {
                 // The worker's sessions stop sending: the peer declares BFD down within its detection time and drops BGP; we do at once (RFC 5882 §4.3).
                 Log.BfdLostWithWorker(_log, key);
+                SessionDown?.Invoke(key, WorkerLost);
                 _ = _speaker.HoldPeerAsync(key, CeaseSubcode.BfdDown, CancellationToken.None);
             }
         }
@@ -175,6 +185,11 @@ internal sealed class BfdCoupling : IAsyncDisposable
         if (key is null)
         {
             return;
+        }
+        if (change.From == BfdState.Up && change.To is BfdState.Down or BfdState.AdminDown)
+        {
+            // Counted whatever follows for BGP: an operator reads every loss of the session, the peer's AdminDown included.
+            SessionDown?.Invoke(key, change.Diagnostic.ToString());
         }
         if (change.From == BfdState.Up && change.To == BfdState.Down && change.RemoteDiagnostic == BfdDiagnostic.AdministrativelyDown)
         {

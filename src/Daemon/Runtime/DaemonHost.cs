@@ -93,7 +93,25 @@ public sealed class DaemonHost : IAsyncDisposable
         _bfd = new BfdCoupling(_speaker, _log, options.BfdWorkerCommand ?? BfdWorker.BfdWorkerCommand.DefaultCommandLine(), options.UdpSocketFactory);
         _l2 = new L2Runtime(options.NodeName, options.HeartbeatPort, loggers, _log, time);
         _drain = new Runtime.Drain(_speaker, Runtime.Drain.PathBeside(options.StatePath), options.DrainWait, time, _log);
+        CoupleDrainToL2();
     }
+
+    /// <summary>
+    /// A drain takes this node out of the L2 elections from its start (RFC 8326's wait is for BGP
+    /// routers; for ARP/NDP the next owner's announcement is the graceful move, while this node still
+    /// forwards what clients send it meanwhile), and a drain restored from its file keeps it out.
+    /// </summary>
+    private void CoupleDrainToL2()
+    {
+        _l2.SetDrained(_drain.Phase != DrainPhase.Serving);
+        _drain.Changed += phase => _l2.SetDrained(phase != DrainPhase.Serving);
+    }
+
+    /// <summary>The L2 runtime (for metrics: its counters and ownership changes).</summary>
+    internal L2Runtime Layer2 => _l2;
+
+    /// <summary>The BFD sessions of the BGP peers (for metrics: their Down events).</summary>
+    internal BfdCoupling Bfd => _bfd;
 
     public RunOptions Options => _options;
 

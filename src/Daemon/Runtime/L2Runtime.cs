@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
@@ -34,6 +35,7 @@ internal sealed class L2Runtime : IAsyncDisposable
     private readonly LivenessOptions _livenessOptions = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string?> _owners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, L2Counters> _counters = new(StringComparer.Ordinal);
     private L2Announcer? _announcer;
     private string _linksKey = "";
     private HeartbeatLiveness? _liveness;
@@ -42,6 +44,7 @@ internal sealed class L2Runtime : IAsyncDisposable
     private bool _alone;
     private L2Controller? _controller;
     private string? _problem;
+    private bool _drained;
 
     public L2Runtime(string self, int port, ILoggerFactory loggers, ILogger log, TimeProvider time)
     {
@@ -89,7 +92,9 @@ internal sealed class L2Runtime : IAsyncDisposable
         return 0;
     }
 
-    private bool IsAlive(string name) => _alone ? string.Equals(name, _self, StringComparison.Ordinal) : _liveness!.IsAlive(name);
+    private bool IsAlive(string name) => string.Equals(name, _self, StringComparison.Ordinal)
+        ? !_drained && (_alone || _liveness!.IsAlive(name))
+        : !_alone && _liveness!.IsAlive(name);
 
     /// <summary>Starts the heartbeat for <paramref name="membership"/> unless it runs for exactly that already; false when its socket cannot be bound.</summary>
     private async Task<bool> EnsureLivenessAsync(L2Membership membership)
@@ -114,6 +119,8 @@ internal sealed class L2Runtime : IAsyncDisposable
             membership.Members.Select(m => new LivenessMember(m.Name, new IPEndPoint(m.Address.ToIPAddress(), _port))),
             membership.Key.AsSpan(), _livenessOptions, _time, _loggers.CreateLogger("BgpLb.L2Fallback.Liveness"));
         liveness.Changed += change => OnMemberChanged(liveness, change);
+        // A drained node starts silent: the others must not elect it, not even for the first heartbeats.
+        liveness.Silent = _drained;
         try
         {
             liveness.Start();
@@ -129,6 +136,8 @@ internal sealed class L2Runtime : IAsyncDisposable
         {
             _liveness = liveness;
             _alone = false;
+            // Again under the lock: a drain or undrain may have come while it was being set up.
+            liveness.Silent = _drained;
         }
         _membershipKey = key;
         // Members nobody vouched for turn dead when the startup grace ends, without any message: elect again then.
@@ -152,7 +161,8 @@ internal sealed class L2Runtime : IAsyncDisposable
         {
             old = _announcer;
             _controller = null;
-            _announcer = new L2Announcer(links, new L2AnnouncerOptions(), _time, _loggers.CreateLogger("BgpLb.L2Fallback"));
+            _announcer = new L2Announcer(links, new L2AnnouncerOptions(), _time, _loggers.CreateLogger("BgpLb.L2Fallback"),
+                name => _counters.GetOrAdd(name, _ => new L2Counters()));
         }
         if (old is not null)
         {
@@ -201,6 +211,8 @@ internal sealed class L2Runtime : IAsyncDisposable
             {
                 changes.Add((service, previous));
                 _owners[service.Key] = owner;
+                OwnerChanged?.Invoke(string.Equals(owner, _self, StringComparison.Ordinal) ? L2OwnerChange.Taken
+                    : string.Equals(previous, _self, StringComparison.Ordinal) ? L2OwnerChange.Released : L2OwnerChange.Moved);
             }
         }
         foreach (var gone in _owners.Keys.Where(k => !seen.Contains(k)).ToList())
@@ -246,6 +258,10 @@ internal sealed class L2Runtime : IAsyncDisposable
         {
             return (L2Role.Standby, string.Create(CultureInfo.InvariantCulture, $"candidate {rank + 1} of {service.Election.Candidates.Length}"));
         }
+        if (_drained)
+        {
+            return (L2Role.NotCandidate, "not a candidate: this node is drained");
+        }
         return (L2Role.NotCandidate, service.Election.Ineligible.TryGetValue(_self, out var reason)
             ? "not a candidate: " + reason
             : "not a candidate: not among the config's Nodes");
@@ -269,6 +285,50 @@ internal sealed class L2Runtime : IAsyncDisposable
                 return L2Report.Off with { Problem = _problem };
             }
             return new L2Report(null, [.. _controller.Status.SelectMany(ReportOf)], _liveness?.View ?? []);
+        }
+    }
+
+    /// <summary>Raised under the runtime's lock for every Service whose owner changed (handlers must be quick).</summary>
+    public event Action<L2OwnerChange>? OwnerChanged;
+
+    /// <summary>Per interface, what its responders counted since the daemon started (the counters outlive announcer restarts).</summary>
+    public IReadOnlyList<KeyValuePair<string, L2Counters>> Counters => [.. _counters];
+
+    /// <summary>The VIPs this node answers ARP/NDP for now, on at least one interface.</summary>
+    public int OwnedVips
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _announcer?.Owned.Count(v => !v.Interfaces.IsEmpty) ?? 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A drained node leaves every L2 election (docs/operations.md, Drain): it stops answering, and its
+    /// heartbeat keeps quiet so the other nodes declare it not alive and elect the next candidate; undrained,
+    /// it speaks again and the elections take it back.
+    /// </summary>
+    public void SetDrained(bool drained)
+    {
+        lock (_gate)
+        {
+            if (_drained == drained)
+            {
+                return;
+            }
+            _drained = drained;
+            if (_liveness is { } liveness)
+            {
+                liveness.Silent = drained;
+            }
+            if (_controller is not null)
+            {
+                _controller.Reconcile();
+                LogOwnerChanges();
+            }
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class HeartbeatLiveness : IAsyncDisposable
     private readonly long[] _decodeErrors = new long[Enum.GetValues<LivenessDecodeError>().Length];
     private readonly long[] _dropReasons = new long[Enum.GetValues<LivenessDropReason>().Length];
     private long _sent;
+    private volatile bool _silent;
     private Socket? _socket;
     private ITimer? _timer;
     private Task? _receiveLoop;
@@ -81,6 +82,35 @@ public sealed class HeartbeatLiveness : IAsyncDisposable
     }
 
     private TimeSpan Now => _time.GetElapsedTime(_startTimestamp);
+
+    /// <summary>
+    /// Whether this node keeps quiet: it sends nothing but still listens, so its own view of the others
+    /// stays current while they, hearing nothing, declare it dead and elect without it. For a node that
+    /// must leave every election on purpose (a drained node). Speaking again raises this node's
+    /// incarnation and broadcasts it (SWIM's refutation of its death), so the others take it back at once.
+    /// May be set before <see cref="Start"/>.
+    /// </summary>
+    public bool Silent
+    {
+        get => _silent;
+        set
+        {
+            var sends = new List<LivenessSend>();
+            lock (_lock)
+            {
+                if (_silent == value)
+                {
+                    return;
+                }
+                _silent = value;
+                if (!value && _socket is not null)
+                {
+                    _membership.Rejoin(sends);
+                }
+            }
+            Send(sends);
+        }
+    }
 
     /// <summary>Binds the UDP socket (in the calling thread's network namespace) and starts heartbeating.</summary>
     public void Start()
@@ -200,6 +230,10 @@ public sealed class HeartbeatLiveness : IAsyncDisposable
 
     private void Send(List<LivenessSend> sends)
     {
+        if (_silent)
+        {
+            return;
+        }
         foreach (var send in sends)
         {
             if (!_endpoints.TryGetValue(send.To, out var endpoint))

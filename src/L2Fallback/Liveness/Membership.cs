@@ -91,6 +91,17 @@ internal sealed class Membership
         FlushPending(sends);
     }
 
+    /// <summary>
+    /// This node speaks again after keeping quiet on purpose: the others may hold it dead at its current
+    /// incarnation, so it raises it (as it does to refute a death it hears of) and broadcasts itself.
+    /// </summary>
+    public void Rejoin(List<LivenessSend> sends)
+    {
+        Incarnation++;
+        Queue(EntryOf(Self));
+        FlushPending(sends);
+    }
+
     public void Tick(TimeSpan now, List<LivenessSend> sends)
     {
         Changes.Clear();

@@ -32,8 +32,9 @@ internal sealed class LinkResponder : IAsyncDisposable
     private Task? _arpLoop;
     private Task? _ndpLoop;
 
-    public LinkResponder(LinkInfo link, L2AnnouncerOptions options, TimeProvider time, ILogger logger, Action<IPAddress, string, DateTimeOffset> onAnnounced)
+    public LinkResponder(LinkInfo link, L2AnnouncerOptions options, TimeProvider time, ILogger logger, Action<IPAddress, string, DateTimeOffset> onAnnounced, L2Counters counters)
     {
+        Counters = counters;
         _link = link;
         _options = options;
         _time = time;
@@ -41,7 +42,7 @@ internal sealed class LinkResponder : IAsyncDisposable
         _onAnnounced = onAnnounced;
     }
 
-    public L2Counters Counters { get; } = new();
+    public L2Counters Counters { get; }
 
     public ImmutableHashSet<IPAddress> Owned => _owned;
 

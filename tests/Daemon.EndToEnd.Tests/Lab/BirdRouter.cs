@@ -31,8 +31,18 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
         debug protocols { states, events };
         protocol device { }
         {{(Setup.Bfd ? $"protocol bfd {{ interface \"*\" {{ min rx interval {Setup.BfdInterval} ms; min tx interval {Setup.BfdInterval} ms; multiplier 3; }}; }}" : "")}}
+        {{Static()}}
         {{string.Concat(Setup.Sessions.Select((s, i) => Protocol(i == 0 ? "bgplb" : "bgplb6", s.Node, s.Router)))}}
         """;
+
+    // Routes for the node's Adj-RIB-In: blackholes of BIRD's own, given their attributes on export.
+    private string Static() => Setup.Exported is { Count: > 0 } exported
+        ? $"protocol static towardsnode {{ ipv4; {string.Concat(exported.Select(p => $"route {p} blackhole; "))}}}"
+        : "";
+
+    private string Export() => Setup.Exported is { Count: > 0 }
+        ? "export filter { if source = RTS_STATIC then { bgp_med = 42; bgp_community.add((64512, 7)); bgp_large_community.add((64512, 1, 2)); accept; } reject; }"
+        : "export none";
 
     private string Protocol(string name, string node, string router) => $$"""
         protocol bgp {{name}} {
@@ -44,7 +54,7 @@ internal sealed partial class BirdRouter(EndToEndLab lab, RouterSetup setup) : R
           graceful restart {{(Setup.GracefulRestart ? "on" : "aware")}};
           error wait time 1, 5;
           {{(Setup.Bfd ? "bfd on;" : "")}}
-          ipv4 { import all; export none; };
+          ipv4 { import all; {{Export()}}; };
           ipv6 { import all; export none; };
         }
 

@@ -11,7 +11,7 @@ using BgpLb.L2Fallback.Tests.Lab;
 namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
 
 /// <summary>
-/// Three nodes and a client on one bridge (<see cref="L2Lab"/>, namespaces <c>bgplbn-NAME-*</c>), a
+/// Three nodes and a client on one bridge (<see cref="L2Lab"/>, namespaces <c>bgplbn-NAME-*</c> by default), a
 /// <c>bgplb run --node nI</c> per node on one shared config (three v1 Nodes with their InternalIPs, the
 /// memberlist Secret, one L2Advertisement, one dual-stack Service), and on every node what kube-proxy
 /// would do for the Service: an nft DNAT of the VIPs' port 80 to a local TCP echo listener on 8080,
@@ -26,11 +26,12 @@ internal sealed class L2Cluster : IDisposable
     private readonly List<Socket> _listeners = [];
     private readonly Dictionary<string, DaemonProcess> _daemons = new(StringComparer.Ordinal);
 
-    public L2Cluster(string name)
+    /// <param name="prefix">Namespace prefix: suites of their own (the admin API's) use theirs, so stale clean-ups never cross.</param>
+    public L2Cluster(string name, string prefix = "bgplbn")
     {
-        Lab = new L2Lab(name, nodes: 3, prefix: "bgplbn");
+        Lab = new L2Lab(name, nodes: 3, prefix: prefix);
         Require.Binaries("nftables", "nft");
-        Dir = Directory.CreateTempSubdirectory($"bgplbn-{name}-").FullName;
+        Dir = Directory.CreateTempSubdirectory($"{prefix}-{name}-").FullName;
         File.WriteAllText(ConfigPath, Config(Lab.Nodes));
         // MetalLB's order, by the Service's first address (IPv4 here) for both families.
         Order = [.. L2Election.Order(Lab.Nodes, IPAddress.Parse(Vip4))];
@@ -52,6 +53,12 @@ internal sealed class L2Cluster : IDisposable
 
     public DaemonProcess Daemon(string node) => _daemons[node];
 
+    /// <summary>The admin socket of <paramref name="node"/>'s daemon (a path: reachable from any namespace).</summary>
+    public string AdminSocket(string node) => Path.Combine(Dir, node + "-admin", "admin.sock");
+
+    /// <summary>The Prometheus exposition of <paramref name="node"/>'s daemon (its default metrics address, in its namespace).</summary>
+    public string Metrics(string node) => NetnsLab.Run($"ip netns exec {Lab.Ns(node)} curl -s http://127.0.0.1:7472/metrics").Output;
+
     public DaemonProcess Start(string node)
     {
         if (_daemons.Remove(node, out var old))
@@ -60,7 +67,7 @@ internal sealed class L2Cluster : IDisposable
         }
         var daemon = DaemonProcess.Start(Lab.Ns(node),
             ["--config", ConfigPath, "--state", Path.Combine(Dir, node + ".state.json"), "--node", node, "--bgp-port", "0", "--log-level", "Debug",
-                "--admin-socket", Path.Combine(Dir, node + "-admin", "admin.sock")]);
+                "--admin-socket", AdminSocket(node)]);
         _daemons[node] = daemon;
         return daemon;
     }

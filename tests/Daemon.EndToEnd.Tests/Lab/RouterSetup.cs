@@ -7,7 +7,9 @@ namespace BgpLb.Daemon.EndToEnd.Tests.Lab;
 /// <param name="Ipv6Session">The router also peers with the node's IPv6 address: a second session, over which IPv6 VIPs travel.</param>
 /// <param name="Bfd">The router runs BFD (RFC 5880) with the node and lets it take its BGP session down (RFC 5882).</param>
 /// <param name="BfdInterval">The router's BFD receive and transmit intervals (ms), multiplier 3.</param>
-internal sealed record RouterSetup(uint RouterAsn, uint NodeAsn, bool GracefulRestart = false, bool Ipv6Session = false, bool Bfd = false, int BfdInterval = 300)
+/// <param name="Exported">IPv4 prefixes the router originates and announces to the node (BIRD only), each with MED 42, community 64512:7 and large community 64512:1:2.</param>
+internal sealed record RouterSetup(uint RouterAsn, uint NodeAsn, bool GracefulRestart = false, bool Ipv6Session = false, bool Bfd = false, int BfdInterval = 300,
+    IReadOnlyList<string>? Exported = null)
 {
     public const uint OurAsn = 4200000001;
     public const uint TheirAsn = 64512;

@@ -35,6 +35,34 @@ public class MembershipTests(ITestOutputHelper output)
         Assert.InRange(firstDeath, TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(260));
     }
 
+    /// <summary>
+    /// A drained node keeps quiet (HeartbeatLiveness.Silent): it still hears the others, they declare it
+    /// dead; when it speaks again its raised incarnation, broadcast, makes every node take it back at once,
+    /// not only its ring successors at their next heartbeat.
+    /// </summary>
+    [Fact]
+    public void A_silent_node_still_hears_the_others_and_on_rejoin_every_node_sees_it_alive_within_10_ms()
+    {
+        var cluster = new SimulatedCluster(5);
+        cluster.Run(Settle);
+        var before = cluster["n3"].Incarnation;
+        cluster.Drop = (from, _, _) => from == "n3";
+        cluster.Run(Settle);
+        foreach (var other in cluster.Names.Where(n => n != "n3"))
+        {
+            Assert.False(cluster.Sees(other, "n3"), $"{other} still believes the silent n3 alive");
+            Assert.True(cluster.Sees("n3", other), $"the silent n3 no longer hears {other}");
+        }
+        cluster.Drop = (_, _, _) => false;
+        cluster.Rejoin("n3");
+        cluster.Run(TimeSpan.FromMilliseconds(10));
+        Assert.True(cluster["n3"].Incarnation > before);
+        foreach (var other in cluster.Names.Where(n => n != "n3"))
+        {
+            Assert.True(cluster.Sees(other, "n3"), $"{other} does not see n3 alive 10 ms after it rejoined");
+        }
+    }
+
     [Fact]
     public void Two_lost_heartbeats_in_a_row_do_not_kill_a_node()
     {

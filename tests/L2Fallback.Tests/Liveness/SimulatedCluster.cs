@@ -62,6 +62,14 @@ internal sealed class SimulatedCluster
 
     public void Stop(string name) => _stopped.Add(name);
 
+    /// <summary><paramref name="name"/> speaks again after keeping quiet on purpose (<see cref="Membership.Rejoin"/>).</summary>
+    public void Rejoin(string name)
+    {
+        var sends = new List<LivenessSend>();
+        _nodes[name].Rejoin(sends);
+        Enqueue(name, sends);
+    }
+
     public bool Sees(string observer, string subject) => _nodes[observer].IsAlive(subject, Now);
 
     public void Run(TimeSpan duration)
