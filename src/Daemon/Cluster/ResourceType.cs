@@ -13,13 +13,17 @@ public sealed record ResourceType(string Kind, string ApiVersion, string Plural,
 
     public static readonly ResourceType IpAddressPools = new("IPAddressPool", "bgplb.io/v1beta1", "ipaddresspools", Namespaced: true);
 
+    private string Root => (ApiVersion.Contains('/', StringComparison.Ordinal) ? "apis/" : "api/") + ApiVersion + "/";
+
     /// <summary>The collection across all namespaces: core kinds under /api, the others under /apis.</summary>
-    public string CollectionPath => (ApiVersion.Contains('/', StringComparison.Ordinal) ? "apis/" : "api/") + ApiVersion + "/" + Plural;
+    public string CollectionPath => Root + Plural;
+
+    /// <summary>The collection of one namespace (null: all of them).</summary>
+    public string CollectionPathIn(string? ns) => ns is null || !Namespaced ? CollectionPath : Root + "namespaces/" + Uri.EscapeDataString(ns) + "/" + Plural;
 
     /// <summary>One object's path.</summary>
     public string ObjectPath(string ns, string name) =>
-        (ApiVersion.Contains('/', StringComparison.Ordinal) ? "apis/" : "api/") + ApiVersion + "/"
-        + (Namespaced ? "namespaces/" + Uri.EscapeDataString(ns) + "/" : "") + Plural + "/" + Uri.EscapeDataString(name);
+        Root + (Namespaced ? "namespaces/" + Uri.EscapeDataString(ns) + "/" : "") + Plural + "/" + Uri.EscapeDataString(name);
 
     public override string ToString() => Kind;
 }

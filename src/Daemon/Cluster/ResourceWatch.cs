@@ -13,9 +13,11 @@ namespace BgpLb.Daemon.Cluster;
 /// server's history) list again. Errors wait a bounded, doubling backoff. The store keeps the last known
 /// objects throughout: a server that is away does not empty it.
 /// </summary>
-public sealed class ResourceWatch(ApiConnection api, ResourceStore store, WatchOptions options, ILogger log, TimeProvider time)
+/// <param name="scope">The one namespace watched; null: all.</param>
+public sealed class ResourceWatch(ApiConnection api, ResourceStore store, WatchOptions options, ILogger log, TimeProvider time, string? scope = null)
 {
     private readonly ResourceType _type = store.Type;
+    private readonly string _collection = store.Type.CollectionPathIn(scope);
 
     /// <summary>The version the next watch starts from; null: list first.</summary>
     public string? ResourceVersion { get; private set; }
@@ -84,7 +86,7 @@ public sealed class ResourceWatch(ApiConnection api, ResourceStore store, WatchO
         string version;
         do
         {
-            var query = $"{_type.CollectionPath}?limit={options.PageSize.ToString(CultureInfo.InvariantCulture)}"
+            var query = $"{_collection}?limit={options.PageSize.ToString(CultureInfo.InvariantCulture)}"
                 + (next is null ? "" : "&continue=" + Uri.EscapeDataString(next));
             using var page = await api.GetAsync(query, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.RootElement.GetProperty("items").EnumerateArray())
@@ -107,7 +109,7 @@ public sealed class ResourceWatch(ApiConnection api, ResourceStore store, WatchO
     {
         var seconds = (int)options.WatchTimeout.TotalSeconds;
         seconds = Math.Max(1, seconds + Random.Shared.Next(seconds + 1));
-        var query = $"{_type.CollectionPath}?watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(ResourceVersion!)}"
+        var query = $"{_collection}?watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(ResourceVersion!)}"
             + $"&timeoutSeconds={seconds.ToString(CultureInfo.InvariantCulture)}";
         // The server ends the watch after timeoutSeconds; a connection that went silent (server gone
         // without a FIN) is ended here, so the watch is never stuck longer than this.
