@@ -83,7 +83,7 @@ internal sealed class AdminServer : IAsyncDisposable
     /// make the bind fail; a socket that answers belongs to a running daemon and is left alone.
     /// </summary>
     /// <exception cref="IOException">Another daemon listens on <paramref name="socket"/>.</exception>
-    private static void PrepareSocket(string socket)
+    internal static void PrepareSocket(string socket)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(socket))!;
         if (!Directory.Exists(folder))
@@ -174,7 +174,7 @@ internal sealed class AdminServer : IAsyncDisposable
     }
 
     /// <summary>Kestrel's own events through the daemon's line logger, warnings and worse only.</summary>
-    private static void Quiet(WebApplicationBuilder builder, ILoggerProvider loggers)
+    internal static void Quiet(WebApplicationBuilder builder, ILoggerProvider loggers)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(loggers);

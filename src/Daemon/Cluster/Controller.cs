@@ -79,6 +79,12 @@ public sealed partial class Controller : IDisposable
         }
     }
 
+    /// <summary>Whether every watched kind has been listed once.</summary>
+    public bool Synced => Stores.All(s => s.Synced);
+
+    /// <summary>Services holding addresses in this leader's allocator (0 when not leading).</summary>
+    public int Holding => IsLeader ? Volatile.Read(ref _allocator)?.Count ?? 0 : 0;
+
     /// <summary>Status writes sent (for metrics and tests).</summary>
     public long StatusWrites => Interlocked.Read(ref _statusWrites);
 
