@@ -47,6 +47,10 @@ public sealed class ResourceWatchTests(ApiServer server)
             await Task.Delay(700);
         }
         await Eventually.True(() => Enumerable.Range(0, 6).All(i => running.Store.Get(ns, $"s{i}") is not null), Bound, "all six Services");
+        for (var i = 0; i < 6; i++)
+        {
+            await admin.CoreV1.DeleteNamespacedServiceAsync($"s{i}", ns); // ClusterIPs are few in the test server (a /24)
+        }
         Assert.True(running.Watch.Watches >= 3, $"the watch was resumed {running.Watch.Watches - 1} times in 4 s with timeoutSeconds ≤ 2");
         Assert.Equal(1, running.Watch.Lists);
         Assert.Equal(0, running.Watch.Gone);
@@ -155,6 +159,7 @@ public sealed class ResourceWatchTests(ApiServer server)
         var fileError = Assert.Single(file.Errors);
         Assert.Equal((fileError.Subject, fileError.Path, fileError.Message), (error.Subject, error.Path, error.Message));
         Assert.Equal($"error: Service {ns}/ann: metadata.annotations.bgplb.io/loadBalancerIPs: \"198.18.0.x\" is not an IP address", ClusterConfiguration.Describe(error));
+        await admin.CoreV1.DeleteNamespacedServiceAsync("ann", ns);
     }
 
     private ApiConnection Api() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
