@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace BgpLb.Kubernetes.Tests.Support;
 
@@ -86,5 +89,25 @@ public static class Kubectl
         var name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
         await MustRunAsync(server, null, "create", "namespace", name);
         return name;
+    }
+
+    /// <summary>The objects of kubectl's <c>-o json</c>: one value per object created, one after the other (or a List).</summary>
+    public static List<JsonNode> Objects(string json)
+    {
+        var result = new List<JsonNode>();
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            var node = JsonNode.Parse(ref reader)!;
+            if (node["items"] is JsonArray items)
+            {
+                result.AddRange(items.Select(i => i!));
+            }
+            else
+            {
+                result.Add(node);
+            }
+        }
+        return result;
     }
 }
