@@ -3,6 +3,7 @@ using BgpLb.Daemon.Cluster;
 using BgpLb.Kubernetes.Tests.Support;
 using k8s;
 using k8s.Models;
+using Xunit.Abstractions;
 
 namespace BgpLb.Kubernetes.Tests.Cluster;
 
@@ -11,7 +12,7 @@ namespace BgpLb.Kubernetes.Tests.Cluster;
 /// (Lease, pools, Services) and its own loadBalancerClass, so controllers of other tests leave its Services alone.
 /// </summary>
 [Collection(ApiServerGroup.Name)]
-public sealed class ControllerTests(ApiServer server)
+public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
@@ -71,8 +72,11 @@ public sealed class ControllerTests(ApiServer server)
         var writesBefore = lab.Counter.TotalChanges;
         Assert.Equal(Many, writesBefore);
 
+        var started = DateTime.UtcNow;
         using var second = lab.Controller("second");
         await Eventually.True(() => second.Restored is not null, Bound, $"the second controller restoring:\n{second.Output}");
+        // The old Lease is held until it runs out (LeaseDuration): most of this time is that wait.
+        output.WriteLine($"restart: {Many} Services restored {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the second controller started (Lease {ControllerProcess.LeaseDuration} s)");
         Assert.Equal(Many, second.Restored);
         // A Service created now must get an address none of the restored ones holds.
         await lab.CreateServicesAsync(["late"]);
@@ -80,6 +84,8 @@ public sealed class ControllerTests(ApiServer server)
         Assert.DoesNotContain(late, before.Values);
 
         Assert.Equal(before, await lab.IpsAsync(names));
+        // The pass logs its writes after its Events: wait for the line, then check it counts one.
+        await Eventually.True(() => second.StatusWrites > 0, Bound, $"the second controller's pass logged:\n{second.Output}");
         Assert.Equal(writesBefore + 1, lab.Counter.TotalChanges);
         Assert.Equal(1, second.StatusWrites);
     }
@@ -106,6 +112,7 @@ public sealed class ControllerTests(ApiServer server)
         await Eventually.True(() => standby.Leads, bound, $"the standby leading:\n{standby.Output}");
         var took = DateTime.UtcNow - killed;
         Assert.True(took <= bound, $"took over after {took.TotalSeconds:0.0} s");
+        output.WriteLine($"failover: the standby led {took.TotalSeconds:0.0} s after the leader was killed (Lease {ControllerProcess.LeaseDuration} s, retry {ControllerProcess.RetryPeriod} s)");
         await Eventually.True(() => standby.Restored is not null, Bound, $"the standby restoring:\n{standby.Output}");
         Assert.Equal(Many, standby.Restored);
 
@@ -113,6 +120,7 @@ public sealed class ControllerTests(ApiServer server)
         var late = await lab.WaitForIpAsync("late", standby);
         Assert.DoesNotContain(late, before.Values);
         Assert.Equal(before, await lab.IpsAsync(names));
+        await Eventually.True(() => standby.StatusWrites > 0, Bound, $"the standby's pass logged:\n{standby.Output}");
         Assert.Equal(Many + 1, lab.Counter.TotalChanges);
         Assert.Equal(1, standby.StatusWrites);
     }
@@ -120,13 +128,13 @@ public sealed class ControllerTests(ApiServer server)
     /// <summary>One test's namespace, pool, class, status counter and controllers; deletes its Services at the end (ClusterIPs are few).</summary>
     private sealed class Lab : IAsyncDisposable
     {
-        private readonly ApiServer _server;
+        private readonly string _kubeconfig;
         private readonly List<ControllerProcess> _controllers = [];
         private readonly ConcurrentBag<string> _services = [];
 
-        private Lab(ApiServer server, k8s.Kubernetes admin, string ns, string loadBalancerClass, StatusCounter counter)
+        private Lab(string kubeconfig, k8s.Kubernetes admin, string ns, string loadBalancerClass, StatusCounter counter)
         {
-            _server = server;
+            _kubeconfig = kubeconfig;
             Admin = admin;
             Namespace = ns;
             LoadBalancerClass = loadBalancerClass;
@@ -158,12 +166,14 @@ public sealed class ControllerTests(ApiServer server)
                 "bgplb.io", "v1beta1", ns, "ipaddresspools");
             var counter = new StatusCounter(server, ns);
             await Eventually.True(() => counter.Synced, Bound, "the status counter's first list");
-            return new Lab(server, admin, ns, "bgplbk.example/" + ns, counter);
+            // The controllers run as the bgplb-controller ServiceAccount: a permission deploy/rbac lacks fails the test.
+            var kubeconfig = await ServiceAccounts.ControllerKubeconfigAsync(server, admin, ns);
+            return new Lab(kubeconfig, admin, ns, "bgplbk.example/" + ns, counter);
         }
 
         public ControllerProcess Controller(string name)
         {
-            var controller = new ControllerProcess(_server, Namespace, LoadBalancerClass, $"{Namespace}-{name}");
+            var controller = new ControllerProcess(_kubeconfig, Namespace, LoadBalancerClass, $"{Namespace}-{name}");
             _controllers.Add(controller);
             return controller;
         }

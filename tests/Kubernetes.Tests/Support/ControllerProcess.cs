@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace BgpLb.Kubernetes.Tests.Support;
 
 /// <summary>
-/// <c>dotnet bgplb.dll controller</c> as a real process against the test's API server, with short Lease
+/// <c>dotnet bgplb.dll controller</c> as a real process against the test's API server (as the kubeconfig's user), with short Lease
 /// times so failover fits a test; its output is kept for assertions and for the failure message.
 /// </summary>
 public sealed partial class ControllerProcess : IDisposable
@@ -21,7 +21,7 @@ public sealed partial class ControllerProcess : IDisposable
     private readonly Lock _lock = new();
     private bool _disposed;
 
-    public ControllerProcess(ApiServer server, string ns, string loadBalancerClass, string identity)
+    public ControllerProcess(string kubeconfig, string ns, string loadBalancerClass, string identity)
     {
         Identity = identity;
         var info = new ProcessStartInfo("dotnet")
@@ -33,7 +33,7 @@ public sealed partial class ControllerProcess : IDisposable
         foreach (var argument in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "bgplb.dll"), "controller",
-            "--kubeconfig", server.KubeconfigPath, "--namespace", ns, "--load-balancer-class", loadBalancerClass, "--identity", identity,
+            "--kubeconfig", kubeconfig, "--namespace", ns, "--load-balancer-class", loadBalancerClass, "--identity", identity,
             "--lease-duration", Seconds(LeaseDuration), "--renew-deadline", Seconds(RenewDeadline), "--retry-period", Seconds(RetryPeriod),
             "--admin-socket", "", "--metrics-address", "",
         })
