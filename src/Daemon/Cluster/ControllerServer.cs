@@ -71,14 +71,7 @@ internal sealed class ControllerServer : IAsyncDisposable
                 writes.Set(controller.StatusWrites);
                 events.Set(controller.EventsWritten);
             });
-            var builder = WebApplication.CreateSlimBuilder();
-            AdminServer.Quiet(builder, loggers);
-            builder.WebHost.ConfigureKestrel(k => k.Listen(metricsAddress));
-            metrics = builder.Build();
-            metrics.MapMetrics("/metrics", registry);
-            await metrics.StartAsync(cancellationToken).ConfigureAwait(false);
-            var where = metricsAddress.ToString();
-            Log.MetricsListening(log, where);
+            metrics = await AdminServer.StartMetricsAsync(metricsAddress, registry, loggers, log, cancellationToken).ConfigureAwait(false);
         }
         return new ControllerServer(admin, metrics);
     }
