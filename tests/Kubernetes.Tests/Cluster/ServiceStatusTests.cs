@@ -25,7 +25,7 @@ public sealed class ServiceStatusTests
         Assert.True(ServiceStatus.Says(withMode, [IpAddress.Parse("198.18.0.1")], ipMode: true));
         var duplicate = Service("""{"loadBalancer":{"ingress":[{"ip":"198.18.0.1"},{"ip":"198.18.0.1"}]}}""");
         Assert.False(ServiceStatus.Says(duplicate, [IpAddress.Parse("198.18.0.1")], ipMode: false));
-        Assert.Equal([IpAddress.Parse("198.18.0.1")], ServiceStatus.IngressOf(withMode));
+        Assert.Equal(IpAddress.Parse("198.18.0.1"), Assert.Single(ServiceStatus.IngressOf(withMode)));
     }
 
     [Fact]
