@@ -58,6 +58,25 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_pool_the_loader_refuses_gets_an_InvalidConfiguration_Event_and_the_last_good_pools_stay()
+    {
+        await using var lab = await Lab.StartAsync(server, "refuse", "198.18.3.0/29");
+        using var controller = lab.Controller("a");
+        await lab.CreateServicesAsync(["web"]);
+        await lab.WaitForIpAsync("web", controller);
+
+        // The CRD cannot see across objects; the loader refuses the pool that overlaps another, as in a file.
+        await lab.CreatePoolAsync("overlap", "198.18.3.4/30");
+        var message = await lab.WaitForEventAsync("overlap", Controller.ReasonInvalid, "spec.addresses[0]: ", controller);
+        Assert.Contains("overlaps", message, StringComparison.Ordinal);
+        Assert.Contains("of IPAddressPool \"pool\"", message, StringComparison.Ordinal);
+        Assert.Contains($"IPAddressPool {lab.Namespace}/overlap: spec.addresses[0]:", controller.Output, StringComparison.Ordinal);
+
+        await lab.CreateServicesAsync(["second"]);
+        Assert.StartsWith("198.18.3.", await lab.WaitForIpAsync("second", controller), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_restart_moves_no_IP_and_writes_no_status()
     {
         await using var lab = await Lab.StartAsync(server, "restart", "198.18.16.0/20");
@@ -155,21 +174,26 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
             var admin = server.AdminClient();
             var ns = Names.Namespace(test);
             await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
-            await admin.CustomObjects.CreateNamespacedCustomObjectAsync(
-                new Dictionary<string, object>
-                {
-                    ["apiVersion"] = "bgplb.io/v1beta1",
-                    ["kind"] = "IPAddressPool",
-                    ["metadata"] = new Dictionary<string, object> { ["name"] = "pool" },
-                    ["spec"] = new Dictionary<string, object> { ["addresses"] = new[] { cidr } },
-                },
-                "bgplb.io", "v1beta1", ns, "ipaddresspools");
+            await CreatePoolAsync(admin, ns, "pool", cidr);
             var counter = new StatusCounter(server, ns);
             await Eventually.True(() => counter.Synced, Bound, "the status counter's first list");
             // The controllers run as the bgplb-controller ServiceAccount: a permission deploy/rbac lacks fails the test.
             var kubeconfig = await ServiceAccounts.ControllerKubeconfigAsync(server, admin, ns);
             return new Lab(kubeconfig, admin, ns, "bgplbk.example/" + ns, counter);
         }
+
+        public Task<object> CreatePoolAsync(string name, string cidr) => CreatePoolAsync(Admin, Namespace, name, cidr);
+
+        private static Task<object> CreatePoolAsync(k8s.Kubernetes admin, string ns, string name, string cidr) =>
+            admin.CustomObjects.CreateNamespacedCustomObjectAsync(
+                new Dictionary<string, object>
+                {
+                    ["apiVersion"] = "bgplb.io/v1beta1",
+                    ["kind"] = "IPAddressPool",
+                    ["metadata"] = new Dictionary<string, object> { ["name"] = name },
+                    ["spec"] = new Dictionary<string, object> { ["addresses"] = new[] { cidr } },
+                },
+                "bgplb.io", "v1beta1", ns, "ipaddresspools");
 
         public ControllerProcess Controller(string name)
         {
