@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5168, Level = LogLevel.Error, Message = "the objects are refused together ({Errors} errors, a check across objects): the last good configuration stays in force")]
     public static partial void ConfigKept(ILogger logger, int errors);
+
+    [LoggerMessage(EventId = 5169, Level = LogLevel.Information, Message = "controller {Identity} released the Lease on stopping")]
+    public static partial void LeaseReleased(ILogger logger, string identity);
 }

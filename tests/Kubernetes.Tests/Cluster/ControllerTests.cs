@@ -87,6 +87,7 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
             await lab.CreateServicesAsync(names);
             before = await lab.WaitForAllIpsAsync(names, first);
             Assert.Equal(0, first.Stop());
+            Assert.Contains($"controller {first.Identity} released the Lease on stopping", first.Output, StringComparison.Ordinal);
         }
         var writesBefore = lab.Counter.TotalChanges;
         Assert.Equal(Many, writesBefore);
@@ -94,7 +95,6 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         var started = DateTime.UtcNow;
         using var second = lab.Controller("second");
         await Eventually.True(() => second.Restored is not null, Bound, $"the second controller restoring:\n{second.Output}");
-        // The old Lease is held until it runs out (LeaseDuration): most of this time is that wait.
         output.WriteLine($"restart: {Many} Services restored {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the second controller started (Lease {ControllerProcess.LeaseDuration} s)");
         Assert.Equal(Many, second.Restored);
         // A Service created now must get an address none of the restored ones holds.
