@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using BgpLb.Daemon.Model;
 using BgpLb.Kubernetes.Tests.Support;
 
@@ -10,7 +11,7 @@ namespace BgpLb.Kubernetes.Tests;
 /// cluster and a standalone file judge one object alike.
 /// </summary>
 [Collection(ApiServerGroup.Name)]
-public sealed class CelRuleTests(ApiServer server) : IAsyncLifetime
+public sealed partial class CelRuleTests(ApiServer server) : IAsyncLifetime
 {
     private const string NamespacePrefix = "bgplbk-cel";
     private static string? _namespace;
@@ -21,6 +22,8 @@ public sealed class CelRuleTests(ApiServer server) : IAsyncLifetime
     private const string Entry = "spec.addresses: each entry must be a CIDR (198.18.0.0/24) or a range (198.18.0.10-198.18.0.20) of IPv4 or of IPv6 addresses";
     private const string InNeedsValues = "Invalid value: \"object\": matchExpressions values: must be non-empty for operator In and NotIn";
     private const string ExistsHasNoValues = "Invalid value: \"object\": matchExpressions values: must be empty for operator Exists and DoesNotExist";
+    private const string LabelKey = "(an optional DNS subdomain and '/', then at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric)";
+    private const string LabelValue = "(at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric, or empty)";
     private const string Peer = "myASN: 64512\npeerAddress: 203.0.113.1\n";
     private const string CommunityValue = "spec.communities[].value: must be asn:value with two numbers of 0-65535 (RFC 1997) or large:global:local1:local2 with three of 0-4294967295 (RFC 8092)";
 
@@ -54,6 +57,21 @@ public sealed class CelRuleTests(ApiServer server) : IAsyncLifetime
             "nodeSelectors: [{matchExpressions: [{key: app, operator: Equals, values: [web]}]}]",
             "spec.nodeSelectors[0].matchExpressions[0].operator: Unsupported value: \"Equals\": supported values: \"In\", \"NotIn\", \"Exists\", \"DoesNotExist\"",
             "spec.nodeSelectors[0].matchExpressions[0].operator"),
+
+        ["selector-bad-label-key"] = new("BGPPeer", Peer + "peerASN: 64513\nnodeSelectors: [{matchLabels: {\"-rack\": r1}}]",
+            $"spec.nodeSelectors[0].matchLabels: Invalid value: \"object\": matchLabels: each key must be a label key {LabelKey}",
+            "spec.nodeSelectors[0].matchLabels.-rack"),
+        ["selector-bad-label-value"] = new("BGPAdvertisement", "ipAddressPoolSelectors: [{matchLabels: {tier: \"edge and core\"}}]",
+            $"spec.ipAddressPoolSelectors[0].matchLabels[tier]: Invalid value: \"string\": matchLabels: each value must be a label value {LabelValue}",
+            "spec.ipAddressPoolSelectors[0].matchLabels.tier"),
+        ["selector-bad-expression-key"] = new("IPAddressPool",
+            "addresses: [198.18.0.0/24]\nserviceAllocation: {namespaceSelectors: [{matchExpressions: [{key: a/b/c, operator: Exists}]}]}",
+            $"spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].key: Invalid value: \"string\": matchExpressions key: must be a label key {LabelKey}",
+            "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].key"),
+        ["selector-bad-expression-value"] = new("L2Advertisement",
+            "ipAddressPoolSelectors: [{matchExpressions: [{key: tier, operator: NotIn, values: [edge, \"-core\"]}]}]",
+            $"spec.ipAddressPoolSelectors[0].matchExpressions[0].values[1]: Invalid value: \"string\": matchExpressions values: each must be a label value {LabelValue}",
+            "spec.ipAddressPoolSelectors[0].matchExpressions[0].values[1]"),
 
         ["peer-my-asn-0"] = new("BGPPeer", "myASN: 0\npeerASN: 64513\npeerAddress: 203.0.113.1",
             "spec.myASN: Invalid value: 0: spec.myASN in body should be greater than or equal to 1", "spec.myASN"),
@@ -174,13 +192,17 @@ public sealed class CelRuleTests(ApiServer server) : IAsyncLifetime
     public void Every_case_names_the_field_the_server_names()
     {
         // The server reports a rule of a whole object (spec) at that object; its message then names the field.
+        // It writes a map's key as matchLabels[tier] where the loader writes matchLabels.tier.
         foreach (var (name, c) in Cases)
         {
-            var serverPath = c.Server[..c.Server.IndexOf(": ", StringComparison.Ordinal)];
+            var serverPath = MapKey().Replace(c.Server[..c.Server.IndexOf(": ", StringComparison.Ordinal)], ".$1");
             Assert.True(c.LoaderPath.StartsWith(serverPath, StringComparison.Ordinal) || c.Server.Contains(c.LoaderPath + ": ", StringComparison.Ordinal),
                 $"{name}: the server names {serverPath}, the loader {c.LoaderPath}");
         }
     }
+
+    [GeneratedRegex(@"\[([^\]0-9][^\]]*)\]")]
+    private static partial Regex MapKey();
 
     private static string Yaml(string name, BadObject c) =>
         $"apiVersion: bgplb.io/v1beta1\nkind: {c.Kind}\nmetadata:\n  name: {name}\nspec:\n  {c.Spec.Replace("\n", "\n  ", StringComparison.Ordinal)}\n";

@@ -44,11 +44,12 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
             service.Metadata.Name, _otherNamespace));
         await Allowed(() => controller.CoreV1.ListNamespaceAsync());
         await Allowed(() => controller.CoreV1.CreateNamespacedEventAsync(Event(service), _otherNamespace));
-        await Allowed(() => controller.CustomObjects.ListClusterCustomObjectAsync(Group, Version, "ipaddresspools"));
-        var pool = await CreatePoolAsync(admin);
+        await Allowed(() => controller.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, SystemNamespace, "ipaddresspools"));
+        var pool = await CreatePoolAsync(admin, SystemNamespace);
+        var elsewhere = await CreatePoolAsync(admin, _otherNamespace);
         await Allowed(() => controller.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("{\"status\":{\"assignedIPv4\":1,\"availableIPv4\":255}}", V1Patch.PatchType.MergePatch),
-            Group, Version, _otherNamespace, "ipaddresspools", pool));
+            Group, Version, SystemNamespace, "ipaddresspools", pool));
         var lease = new V1Lease { Metadata = new V1ObjectMeta { Name = "bgplbk-rbac-" + Guid.NewGuid().ToString("N")[..8] }, Spec = new V1LeaseSpec { HolderIdentity = "test" } };
         await Allowed(() => controller.CoordinationV1.CreateNamespacedLeaseAsync(lease, SystemNamespace));
         await Allowed(() => controller.CoordinationV1.ReadNamespacedLeaseAsync(lease.Metadata.Name, SystemNamespace));
@@ -59,7 +60,11 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
             new V1Patch("{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}", V1Patch.PatchType.MergePatch), service.Metadata.Name, _otherNamespace));
         await Forbidden(Controller, () => controller.CoordinationV1.CreateNamespacedLeaseAsync(lease, _otherNamespace));
         await Forbidden(Controller, () => controller.CustomObjects.PatchNamespacedCustomObjectAsync(
-            new V1Patch("{\"spec\":{\"autoAssign\":false}}", V1Patch.PatchType.MergePatch), Group, Version, _otherNamespace, "ipaddresspools", pool));
+            new V1Patch("{\"spec\":{\"autoAssign\":false}}", V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "ipaddresspools", pool));
+        await Forbidden(Controller, () => controller.CustomObjects.ListClusterCustomObjectAsync(Group, Version, "ipaddresspools"));
+        await Forbidden(Controller, () => controller.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("{\"status\":{\"assignedIPv4\":1}}", V1Patch.PatchType.MergePatch), Group, Version, _otherNamespace, "ipaddresspools", elsewhere));
+        await Forbidden(Controller, () => controller.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, SystemNamespace, "bgppeers"));
         await Forbidden(Controller, () => controller.CoreV1.ListNodeAsync());
     }
 
@@ -71,7 +76,7 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
         var memberlist = "memberlist-" + Guid.NewGuid().ToString("N")[..8];
         await admin.CoreV1.CreateNamespacedSecretAsync(Secret(memberlist), SystemNamespace);
         await admin.CoreV1.CreateNamespacedSecretAsync(Secret("elsewhere"), _otherNamespace);
-        var pool = await CreatePoolAsync(admin);
+        var pool = await CreatePoolAsync(admin, SystemNamespace);
         using var speaker = await ClientAsAsync(admin, Speaker);
 
         await Allowed(() => speaker.CoreV1.ListNodeAsync());
@@ -80,7 +85,7 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
         await Allowed(() => speaker.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync());
         foreach (var plural in new[] { "ipaddresspools", "bgppeers", "bgpadvertisements", "l2advertisements", "bfdprofiles", "communities" })
         {
-            await Allowed(() => speaker.CustomObjects.ListClusterCustomObjectAsync(Group, Version, plural));
+            await Allowed(() => speaker.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, SystemNamespace, plural));
         }
         await Allowed(() => speaker.CoreV1.ReadNamespacedSecretAsync(memberlist, SystemNamespace));
         await Allowed(() => speaker.CoreV1.CreateNamespacedEventAsync(Event(service), _otherNamespace));
@@ -104,9 +109,10 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
         await Forbidden(Speaker, () => speaker.CoreV1.ReadNamespacedSecretAsync("elsewhere", _otherNamespace));
         await Forbidden(Speaker, () => speaker.CoreV1.ListSecretForAllNamespacesAsync());
         await Forbidden(Speaker, () => speaker.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
-            new V1Patch("{\"status\":{\"assignedIPv4\":1}}", V1Patch.PatchType.MergePatch), Group, Version, _otherNamespace, "ipaddresspools", pool));
+            new V1Patch("{\"status\":{\"assignedIPv4\":1}}", V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "ipaddresspools", pool));
         await Forbidden(Speaker, () => speaker.CustomObjects.PatchNamespacedCustomObjectAsync(
-            new V1Patch("{\"spec\":{\"autoAssign\":false}}", V1Patch.PatchType.MergePatch), Group, Version, _otherNamespace, "ipaddresspools", pool));
+            new V1Patch("{\"spec\":{\"autoAssign\":false}}", V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "ipaddresspools", pool));
+        await Forbidden(Speaker, () => speaker.CustomObjects.ListClusterCustomObjectAsync(Group, Version, "bgppeers"));
         await Forbidden(Speaker, () => speaker.CoordinationV1.ListNamespacedLeaseAsync(SystemNamespace));
         await Forbidden(Speaker, () => speaker.CoreV1.PatchNodeAsync(
             new V1Patch("{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}", V1Patch.PatchType.MergePatch), node));
@@ -129,7 +135,7 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
             Spec = new V1ServiceSpec { Type = "LoadBalancer", Ports = [new V1ServicePort { Port = 80 }] },
         }, _otherNamespace);
 
-    private async Task<string> CreatePoolAsync(k8s.Kubernetes admin)
+    private static async Task<string> CreatePoolAsync(k8s.Kubernetes admin, string ns)
     {
         var name = "pool-" + Guid.NewGuid().ToString("N")[..8];
         await admin.CustomObjects.CreateNamespacedCustomObjectAsync(
@@ -140,7 +146,7 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
                 ["metadata"] = new Dictionary<string, object> { ["name"] = name },
                 ["spec"] = new Dictionary<string, object> { ["addresses"] = new List<string> { "198.18.0.0/24" } },
             },
-            Group, Version, _otherNamespace, "ipaddresspools");
+            Group, Version, ns, "ipaddresspools");
         return name;
     }
 
