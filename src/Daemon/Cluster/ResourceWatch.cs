@@ -58,8 +58,11 @@ public sealed class ResourceWatch(ApiConnection api, ResourceStore store, WatchO
                 Log.WatchGone(log, _type.Kind, e.Message);
                 ResourceVersion = null;
             }
+            // KeyNotFoundException: a list or event without a field every object has (metadata.name, items),
+            // which no conforming server sends: the watch backs off and tries again rather than dying.
             catch (Exception e) when (!cancellationToken.IsCancellationRequested
-                && e is HttpRequestException or ApiException or IOException or JsonException or OperationCanceledException or InvalidOperationException)
+                && e is HttpRequestException or ApiException or IOException or JsonException or OperationCanceledException or InvalidOperationException
+                    or KeyNotFoundException)
             {
                 Log.WatchFailed(log, _type.Kind, backoff.TotalSeconds, e.Message);
                 try
