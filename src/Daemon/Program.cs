@@ -14,6 +14,7 @@ internal static class Program
         {
             ValidateCommand.Create(Console.Out, Console.Error),
             RunCommand.Create(),
+            ControllerCommand.Create(),
             BfdWorker.BfdWorkerCommand.Create(),
         };
         var parsed = root.Parse(args);

@@ -66,16 +66,23 @@ internal sealed class AdminServer : IAsyncDisposable
         {
             var registry = Prometheus.Metrics.NewCustomRegistry();
             daemonMetrics = new DaemonMetrics(registry, host, time);
-            var builder = WebApplication.CreateSlimBuilder();
-            Quiet(builder, loggers);
-            builder.WebHost.ConfigureKestrel(k => k.Listen(address));
-            metrics = builder.Build();
-            metrics.MapMetrics("/metrics", registry);
-            await metrics.StartAsync(cancellationToken).ConfigureAwait(false);
-            var where = address.ToString();
-            Log.MetricsListening(log, where);
+            metrics = await StartMetricsAsync(address, registry, loggers, log, cancellationToken).ConfigureAwait(false);
         }
         return new AdminServer(admin, metrics, events, daemonMetrics);
+    }
+
+    /// <summary>Serves <paramref name="registry"/> on <paramref name="address"/>, path /metrics (the daemon's and the controller's endpoint).</summary>
+    internal static async Task<WebApplication> StartMetricsAsync(System.Net.IPEndPoint address, CollectorRegistry registry, ILoggerProvider loggers, ILogger log, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        Quiet(builder, loggers);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address));
+        var metrics = builder.Build();
+        metrics.MapMetrics("/metrics", registry);
+        await metrics.StartAsync(cancellationToken).ConfigureAwait(false);
+        var where = address.ToString();
+        Log.MetricsListening(log, where);
+        return metrics;
     }
 
     /// <summary>
@@ -83,7 +90,7 @@ internal sealed class AdminServer : IAsyncDisposable
     /// make the bind fail; a socket that answers belongs to a running daemon and is left alone.
     /// </summary>
     /// <exception cref="IOException">Another daemon listens on <paramref name="socket"/>.</exception>
-    private static void PrepareSocket(string socket)
+    internal static void PrepareSocket(string socket)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(socket))!;
         if (!Directory.Exists(folder))
@@ -174,7 +181,7 @@ internal sealed class AdminServer : IAsyncDisposable
     }
 
     /// <summary>Kestrel's own events through the daemon's line logger, warnings and worse only.</summary>
-    private static void Quiet(WebApplicationBuilder builder, ILoggerProvider loggers)
+    internal static void Quiet(WebApplicationBuilder builder, ILoggerProvider loggers)
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(loggers);

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using k8s;
+
+namespace BgpLb.Daemon.Cluster;
+
+/// <summary>
+/// Plain HTTP to the API server through KubernetesClient's connection (its TLS, its credentials, token
+/// refresh in a Pod), keeping each object's JSON as sent: the typed models would drop fields we do not
+/// model and bookmarks, and the watch needs resourceVersion, allowWatchBookmarks and the 410 status.
+/// </summary>
+public sealed class ApiConnection : IDisposable
+{
+    private readonly Kubernetes _client;
+    private readonly Uri _base;
+
+    public ApiConnection(KubernetesClientConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        _client = new Kubernetes(configuration);
+        _base = new Uri(_client.BaseUri.ToString().TrimEnd('/') + "/");
+    }
+
+    /// <summary>The typed client on the same connection (leader election's Lease lock, version).</summary>
+    public Kubernetes Client => _client;
+
+    /// <summary>Sends <paramref name="request"/> (path relative to the server) with the client's credentials; the body is read by the caller.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, bool stream, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(_base, pathAndQuery)) { Content = content };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (_client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        return await _client.HttpClient.SendAsync(request, stream ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>GET as JSON; a status other than 2xx is an <see cref="ApiException"/> carrying it and the server's message.</summary>
+    public async Task<JsonDocument> GetAsync(string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, stream: false, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, "GET " + pathAndQuery, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A JSON merge patch (RFC 7386) of <paramref name="pathAndQuery"/>; returns the object as stored.</summary>
+    public async Task<JsonDocument> MergePatchAsync(string pathAndQuery, string patch, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(patch, Encoding.UTF8, new MediaTypeHeaderValue("application/merge-patch+json"));
+        using var response = await SendAsync(HttpMethod.Patch, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, "PATCH " + pathAndQuery, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>POST of a JSON object; returns the object as stored.</summary>
+    public async Task<JsonDocument> PostAsync(string pathAndQuery, string body, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+        using var response = await SendAsync(HttpMethod.Post, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, "POST " + pathAndQuery, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ApiException(response.StatusCode, $"{what}: {(int)response.StatusCode} {MessageOf(body)}");
+        }
+        return JsonDocument.Parse(body);
+    }
+
+    /// <summary>The message of a metav1.Status body, or the body itself.</summary>
+    internal static string MessageOf(string body)
+    {
+        try
+        {
+            using var status = JsonDocument.Parse(body);
+            if (status.RootElement.ValueKind == JsonValueKind.Object && status.RootElement.TryGetProperty("message", out var message))
+            {
+                return message.GetString() ?? body;
+            }
+        }
+        catch (JsonException)
+        {
+            // not a Status: the body says it in its own words
+        }
+        return body.Length > 500 ? body[..500] : body;
+    }
+
+    public void Dispose() => _client.Dispose();
+}

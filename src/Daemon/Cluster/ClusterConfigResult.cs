@@ -1,0 +1,11 @@
+using System.Collections.Immutable;
+using BgpLb.Daemon.Model;
+
+namespace BgpLb.Daemon.Cluster;
+
+/// <summary>
+/// What <see cref="ClusterConfiguration.Build"/> made: the snapshot to use (null: none was ever good),
+/// every finding of the objects as they are, and the objects refused (kept at their last good version).
+/// </summary>
+/// <param name="KeptLastGood">Even without the refused objects the set was refused (a check across objects): <see cref="Snapshot"/> is the last good one.</param>
+public sealed record ClusterConfigResult(ConfigSnapshot? Snapshot, ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<ClusterObject> Refused, bool KeptLastGood);

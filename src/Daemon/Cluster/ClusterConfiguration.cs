@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using BgpLb.Daemon.Model;
+
+namespace BgpLb.Daemon.Cluster;
+
+/// <summary>
+/// Turns the watched objects into a <see cref="ConfigSnapshot"/> with the loader that reads the YAML files
+/// (<see cref="ConfigLoader.LoadDocuments"/>), so an object gets the errors a file holding it would, its
+/// "Kind namespace/name" standing where file and line would. A refused object never replaces what was
+/// good: the load is done again with that object's last good version (or without it, if it never was
+/// good), and if the set is still refused the last good snapshot stays. Not thread-safe: one owner.
+/// </summary>
+public sealed class ClusterConfiguration
+{
+    private Dictionary<string, SourcedDocument> _lastGood = new(StringComparer.Ordinal);
+
+    /// <summary>The last snapshot built (null until one was).</summary>
+    public ConfigSnapshot? LastGood { get; private set; }
+
+    /// <summary>Builds a snapshot from every object of <paramref name="stores"/>.</summary>
+    public ClusterConfigResult Build(IEnumerable<ResourceStore> stores)
+    {
+        ArgumentNullException.ThrowIfNull(stores);
+        var objects = stores.SelectMany(s => s.Objects()).ToList();
+        var documents = objects.Select(o => new SourcedDocument(o.Subject, o.Document)).ToList();
+        var first = ConfigLoader.LoadDocuments(documents);
+        if (first.Snapshot is { } snapshot)
+        {
+            _lastGood = documents.ToDictionary(d => d.Source, StringComparer.Ordinal);
+            LastGood = snapshot;
+            return new ClusterConfigResult(snapshot, first.Diagnostics, [], KeptLastGood: false);
+        }
+        var refused = first.Errors.Select(e => e.File).ToHashSet(StringComparer.Ordinal);
+        var retry = new List<SourcedDocument>(documents.Count);
+        foreach (var document in documents)
+        {
+            if (!refused.Contains(document.Source))
+            {
+                retry.Add(document);
+            }
+            else if (_lastGood.TryGetValue(document.Source, out var good))
+            {
+                retry.Add(good);
+            }
+        }
+        var second = ConfigLoader.LoadDocuments(retry);
+        var refusedObjects = objects.Where(o => refused.Contains(o.Subject)).ToImmutableArray();
+        if (second.Snapshot is { } partial)
+        {
+            _lastGood = retry.ToDictionary(d => d.Source, StringComparer.Ordinal);
+            LastGood = partial;
+            return new ClusterConfigResult(partial, first.Diagnostics, refusedObjects, KeptLastGood: false);
+        }
+        return new ClusterConfigResult(LastGood, first.Diagnostics, refusedObjects, KeptLastGood: true);
+    }
+
+    /// <summary>
+    /// A diagnostic about an API object in one line: the object, the field, the finding. (Its "file" is
+    /// the object's subject too, and a document of JSON has one line, so neither is repeated.)
+    /// </summary>
+    public static string Describe(Diagnostic diagnostic)
+    {
+        ArgumentNullException.ThrowIfNull(diagnostic);
+        var subject = diagnostic.Subject.Length > 0 ? diagnostic.Subject : diagnostic.File;
+        var field = diagnostic.Path.Length > 0 ? " " + diagnostic.Path + ":" : "";
+        return $"{diagnostic.Severity.ToString().ToLowerInvariant()}: {subject}:{field} {diagnostic.Message}";
+    }
+}

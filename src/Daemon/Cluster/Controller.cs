@@ -1,0 +1,448 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using BgpLb.Allocator;
+using BgpLb.Daemon.Model;
+using BgpLb.Daemon.Runtime;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using Microsoft.Extensions.Logging;
+
+namespace BgpLb.Daemon.Cluster;
+
+/// <summary>
+/// <c>bgplb controller</c> (DESIGN.md §4): every replica watches Services, Namespaces and its namespace's
+/// IPAddressPools; the one holding the Lease allocates with the standalone daemon's <see cref="IpAllocator"/>
+/// and writes <c>status.loadBalancer.ingress</c> and Events. Each time it becomes leader it starts from a
+/// new allocator into which every assignment the Services' status holds is restored before anything is
+/// allocated, so neither a restart nor a failover moves an IP. Status is written only when it differs.
+/// </summary>
+public sealed partial class Controller : IDisposable
+{
+    public const string Component = "bgplb-controller";
+    public const string ReasonAllocated = "IPAllocated";
+    public const string ReasonFailed = "AllocationFailed";
+    public const string ReasonInvalid = "InvalidConfiguration";
+
+    private static readonly Version IpModeSince = new(1, 29);
+
+    private readonly ApiConnection _api;
+    private readonly ControllerOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly ResourceStore _services = new(ResourceType.Services);
+    private readonly ResourceStore _namespaces = new(ResourceType.Namespaces);
+    private readonly ResourceStore _pools = new(ResourceType.IpAddressPools);
+    private readonly ClusterConfiguration _configuration = new();
+    private readonly EventRecorder _events;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Lock _leadership = new();
+
+    // Leadership: a term per Lease held, cancelled when it is lost, so no write of an old term goes out.
+    private CancellationTokenSource? _term;
+    private bool _restoreNeeded;
+
+    // The leader's state, rebuilt at each term's start.
+    private IpAllocator? _allocator;
+    private long _poolsApplied = -1;
+    private readonly Dictionary<ServiceKey, string> _failures = [];
+    private HashSet<string> _invalidReported = new(StringComparer.Ordinal);
+    private bool _ipMode;
+    private long _statusWrites;
+    private long _eventsWritten;
+
+    public Controller(ApiConnection api, ControllerOptions options, ILogger log, TimeProvider time)
+    {
+        _api = api;
+        _options = options;
+        _log = log;
+        _time = time;
+        _events = new EventRecorder(api, Component, options.Identity, time);
+        foreach (var store in Stores)
+        {
+            store.Changed += _ => Wake();
+        }
+    }
+
+    private ResourceStore[] Stores => [_namespaces, _pools, _services];
+
+    /// <summary>Whether this replica holds the Lease now.</summary>
+    public bool IsLeader
+    {
+        get
+        {
+            lock (_leadership)
+            {
+                return _term is { IsCancellationRequested: false };
+            }
+        }
+    }
+
+    /// <summary>Whether every watched kind has been listed once.</summary>
+    public bool Synced => Stores.All(s => s.Synced);
+
+    /// <summary>Services holding addresses in this leader's allocator (0 when not leading).</summary>
+    public int Holding => IsLeader ? Volatile.Read(ref _allocator)?.Count ?? 0 : 0;
+
+    /// <summary>Status writes sent (for metrics and tests).</summary>
+    public long StatusWrites => Interlocked.Read(ref _statusWrites);
+
+    /// <summary>Events written.</summary>
+    public long EventsWritten => Interlocked.Read(ref _eventsWritten);
+
+    /// <summary>Runs until <paramref name="cancellationToken"/>: watches, leader election, and (while leading) allocation.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _ipMode = await ServerHasIpModeAsync(cancellationToken).ConfigureAwait(false);
+        Log.ControllerStarting(_log, _options.Identity, _options.Namespace, _options.LoadBalancerClass ?? "(default: Services without a class, and " + AllocatorOptions.DefaultLoadBalancerClass + ")", _ipMode);
+        var tasks = new List<Task>
+        {
+            new ResourceWatch(_api, _services, _options.Watch, _log, _time).RunAsync(cancellationToken),
+            new ResourceWatch(_api, _namespaces, _options.Watch, _log, _time).RunAsync(cancellationToken),
+            new ResourceWatch(_api, _pools, _options.Watch, _log, _time, _options.Namespace).RunAsync(cancellationToken),
+        };
+        var lease = new LeaseLock(_api.Client, _options.Namespace, _options.LeaseName, _options.Identity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(lease)
+        {
+            LeaseDuration = _options.LeaseDuration,
+            RenewDeadline = _options.RenewDeadline,
+            RetryPeriod = _options.RetryPeriod,
+        });
+        elector.OnStartedLeading += StartedLeading;
+        elector.OnStoppedLeading += StoppedLeading;
+        elector.OnNewLeader += leader => Log.NewLeader(_log, leader);
+        elector.OnError += e => Log.LeaseError(_log, e.Message);
+        tasks.Add(elector.RunAndTryToHoldLeadershipForeverAsync(cancellationToken));
+        tasks.Add(ReconcileLoopAsync(cancellationToken));
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+        finally
+        {
+            StoppedLeading();
+            // The elector has said "stopped leading" on cancellation already: whether we still hold the
+            // Lease is the Lease's to say (ReleaseAsync reads it).
+            await ReleaseAsync(lease).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Gives the Lease up on a clean stop, as client-go's ReleaseOnCancel does (no holder, one second), so the
+    /// other replica or the next process takes over at its next try instead of after a whole LeaseDuration.
+    /// </summary>
+    private async Task ReleaseAsync(LeaseLock lease)
+    {
+        using var timeout = new CancellationTokenSource(_options.RenewDeadline);
+        try
+        {
+            var held = await lease.GetAsync(timeout.Token).ConfigureAwait(false);
+            if (held.HolderIdentity != _options.Identity)
+            {
+                return;
+            }
+            var now = _time.GetUtcNow().UtcDateTime;
+            await lease.UpdateAsync(new LeaderElectionRecord
+            {
+                HolderIdentity = "",
+                LeaseDurationSeconds = 1,
+                AcquireTime = now,
+                RenewTime = now,
+                LeaderTransitions = held.LeaderTransitions,
+            }, timeout.Token).ConfigureAwait(false);
+            Log.LeaseReleased(_log, _options.Identity);
+        }
+        catch (Exception e) when (e is ApiException or HttpRequestException or IOException or OperationCanceledException or k8s.Autorest.HttpOperationException)
+        {
+            // The Lease then runs out by itself.
+            Log.LeaseError(_log, "releasing the Lease: " + e.Message);
+        }
+    }
+
+    private void StartedLeading()
+    {
+        lock (_leadership)
+        {
+            _term?.Dispose();
+            _term = new CancellationTokenSource();
+            _restoreNeeded = true;
+        }
+        Log.Leading(_log, _options.Identity);
+        Wake();
+    }
+
+    private void StoppedLeading()
+    {
+        lock (_leadership)
+        {
+            if (_term is null || _term.IsCancellationRequested)
+            {
+                return;
+            }
+            _term.Cancel();
+        }
+        Log.StoppedLeading(_log, _options.Identity);
+    }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private async Task ReconcileLoopAsync(CancellationToken cancellationToken)
+    {
+        while (await _wake.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(_options.Debounce, _time, cancellationToken).ConfigureAwait(false);
+            _wake.Reader.TryRead(out _);
+            CancellationToken term;
+            bool restore;
+            lock (_leadership)
+            {
+                if (_term is not { IsCancellationRequested: false } current)
+                {
+                    continue;
+                }
+                // Before every kind is listed, an absent Service or pool means "not known yet": restoring
+                // or allocating then could hand out an address a Service not yet seen holds.
+                if (!Stores.All(s => s.Synced))
+                {
+                    continue; // each first list wakes the loop again
+                }
+                term = current.Token;
+                restore = _restoreNeeded;
+                _restoreNeeded = false;
+            }
+            try
+            {
+                await ReconcileAsync(restore, term).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (term.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+            {
+                // leadership lost (or stopping) mid-pass: the next leader restores from what was written
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(bool restore, CancellationToken term)
+    {
+        var poolsVersion = _pools.Version;
+        var built = _configuration.Build(Stores);
+        var invalid = Report(built);
+        if (built.Snapshot is not { } snapshot)
+        {
+            await WriteEventsAsync(invalid, term).ConfigureAwait(false);
+            return; // nothing valid yet: nothing to allocate from
+        }
+        var results = new List<AllocationResult>();
+        if (restore || _allocator is null)
+        {
+            Restore(snapshot);
+        }
+        else if (poolsVersion != _poolsApplied)
+        {
+            var update = _allocator.SetPools(snapshot.Pools.Select(p => p.Pool));
+            if (update.Error is { } error)
+            {
+                Log.PoolsRefused(_log, error.Message);
+            }
+            _poolsApplied = poolsVersion;
+        }
+        var allocator = _allocator!;
+        var present = new HashSet<ServiceKey>();
+        foreach (var service in snapshot.Services)
+        {
+            present.Add(service.Key);
+            results.Add(allocator.Ensure(service));
+        }
+        foreach (var gone in allocator.Assignments.Where(a => !present.Contains(a.Service)).Select(a => a.Service).ToList())
+        {
+            results.Add(allocator.Release(gone));
+        }
+        var writes = new List<(ClusterObject Service, ImmutableArray<IpAddress> Addresses)>();
+        foreach (var result in results)
+        {
+            if (result.Outcome is AllocationOutcome.NotOurs or AllocationOutcome.Released
+                || _services.Get(result.Service.Namespace, result.Service.Name) is not { } service)
+            {
+                continue;
+            }
+            var addresses = allocator.GetAssignment(result.Service)?.Addresses ?? [];
+            if (!ServiceStatus.Says(service, addresses, _ipMode))
+            {
+                writes.Add((service, addresses));
+            }
+        }
+        await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = _options.Writers, CancellationToken = term },
+            (write, ct) => new ValueTask(WriteStatusAsync(write.Service, write.Addresses, ct))).ConfigureAwait(false);
+        await WriteEventsAsync([.. invalid, .. EventsOf(results)], term).ConfigureAwait(false);
+        var changed = results.Count(r => r.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs));
+        if (changed > 0 || writes.Count > 0 || restore)
+        {
+            Log.Reconciled(_log, snapshot.Services.Length, allocator.Count, changed, writes.Count);
+        }
+    }
+
+    /// <summary>A new term: a new allocator, the pools, then every address the Services' status holds, before any Ensure.</summary>
+    private void Restore(ConfigSnapshot snapshot)
+    {
+        var allocator = new IpAllocator(_options.AllocatorOptions with { CapacityHint = snapshot.Services.Length });
+        var update = allocator.SetPools(snapshot.Pools.Select(p => p.Pool));
+        if (update.Error is { } error)
+        {
+            Log.PoolsRefused(_log, error.Message);
+        }
+        _poolsApplied = _pools.Version;
+        _failures.Clear();
+        _invalidReported = new HashSet<string>(StringComparer.Ordinal);
+        var restored = 0;
+        var lost = 0;
+        foreach (var service in snapshot.Services)
+        {
+            if (_services.Get(service.Key.Namespace, service.Key.Name) is not { } item || ServiceStatus.IngressOf(item) is not { IsEmpty: false } addresses)
+            {
+                continue;
+            }
+            var result = allocator.Restore(service, addresses);
+            if (result.Outcome == AllocationOutcome.Restored)
+            {
+                restored++;
+            }
+            foreach (var invalidation in result.Invalidations)
+            {
+                lost++;
+                Log.NotRestored(_log, service.Key, invalidation.Message);
+            }
+        }
+        _allocator = allocator;
+        Log.Restored(_log, restored, lost);
+    }
+
+    private async Task WriteStatusAsync(ClusterObject service, ImmutableArray<IpAddress> addresses, CancellationToken term)
+    {
+        try
+        {
+            using var stored = await _api.MergePatchAsync(service.Type.ObjectPath(service.Namespace, service.Name) + "/status", ServiceStatus.Patch(addresses, _ipMode), term).ConfigureAwait(false);
+            Interlocked.Increment(ref _statusWrites);
+            // The answer is the object as stored: keep it, so the next pass does not write again before the watch brings it.
+            _services.Upsert(ClusterObject.From(ResourceType.Services, stored.RootElement));
+            if (_log.IsEnabled(LogLevel.Debug))
+            {
+                Log.StatusWritten(_log, service.Subject, addresses.IsDefaultOrEmpty ? "(none)" : string.Join(", ", addresses));
+            }
+        }
+        catch (Exception e) when (!term.IsCancellationRequested && e is ApiException or HttpRequestException or IOException or JsonException)
+        {
+            Log.StatusWriteFailed(_log, service.Subject, e.Message);
+            RetryLater();
+        }
+    }
+
+    private void RetryLater() => _ = Task.Delay(_options.RetryPeriod, _time).ContinueWith(_ => Wake(), TaskScheduler.Default);
+
+    private IEnumerable<PendingEvent> EventsOf(List<AllocationResult> results)
+    {
+        foreach (var result in results)
+        {
+            if (_services.Get(result.Service.Namespace, result.Service.Name) is not { } service)
+            {
+                continue;
+            }
+            switch (result.Outcome)
+            {
+                case AllocationOutcome.Assigned or AllocationOutcome.Moved or AllocationOutcome.Extended when result.Assignment is { } assignment:
+                    _failures.Remove(result.Service);
+                    Log.Allocated(_log, result);
+                    yield return new PendingEvent(service, EventRecorder.Normal, ReasonAllocated,
+                        $"Assigned IP {string.Join(", ", assignment.Addresses)} from pool {assignment.Pool}" + (result.Outcome == AllocationOutcome.Moved ? $" (moved from {string.Join(", ", result.Previous?.Addresses ?? [])}: {string.Join("; ", result.Invalidations.Select(i => i.Message))})" : ""));
+                    break;
+                case AllocationOutcome.Failed when result.Error is { } error:
+                    var message = $"{error.Kind}: {error.Message}";
+                    // The same failure on every pass is one Event, not one per pass.
+                    if (_failures.GetValueOrDefault(result.Service) != message)
+                    {
+                        _failures[result.Service] = message;
+                        Log.AllocationFailed(_log, result.Service, message);
+                        yield return new PendingEvent(service, EventRecorder.Warning, ReasonFailed, message);
+                    }
+                    break;
+                case AllocationOutcome.Kept or AllocationOutcome.Restored:
+                    _failures.Remove(result.Service);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Logs the findings on the objects, and gives the Events for objects refused (once per object and finding).</summary>
+    private List<PendingEvent> Report(ClusterConfigResult built)
+    {
+        var events = new List<PendingEvent>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var diagnostic in built.Diagnostics.Where(d => d.Severity == Severity.Error))
+        {
+            var text = ClusterConfiguration.Describe(diagnostic);
+            seen.Add(text);
+            if (_invalidReported.Contains(text))
+            {
+                continue;
+            }
+            Log.ObjectRefused(_log, text);
+            if (built.Refused.FirstOrDefault(o => o.Subject == diagnostic.File) is { } item)
+            {
+                events.Add(new PendingEvent(item, EventRecorder.Warning, ReasonInvalid,
+                    (diagnostic.Path.Length > 0 ? diagnostic.Path + ": " : "") + diagnostic.Message + "; its last good version stays in force"));
+            }
+        }
+        if (built.KeptLastGood && !_invalidReported.SetEquals(seen))
+        {
+            Log.ConfigKept(_log, built.Diagnostics.Count(d => d.Severity == Severity.Error));
+        }
+        _invalidReported = seen;
+        return events;
+    }
+
+    private async Task WriteEventsAsync(IReadOnlyCollection<PendingEvent> events, CancellationToken term)
+    {
+        await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = _options.Writers, CancellationToken = term }, async (pending, ct) =>
+        {
+            try
+            {
+                await _events.RecordAsync(pending.About, pending.Type, pending.Reason, pending.Message, ct).ConfigureAwait(false);
+                Interlocked.Increment(ref _eventsWritten);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is ApiException or HttpRequestException or IOException or JsonException)
+            {
+                // An Event is a notice: the status and the log carry the same, so it is not retried.
+                Log.EventFailed(_log, pending.About.Subject, pending.Reason, e.Message);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>ingress[].ipMode exists from Kubernetes 1.29 (KEP-1860); an older server would refuse or drop it.</summary>
+    private async Task<bool> ServerHasIpModeAsync(CancellationToken cancellationToken)
+    {
+        using var version = await _api.GetAsync("version", cancellationToken).ConfigureAwait(false);
+        var major = Digits(version.RootElement.GetProperty("major").GetString());
+        var minor = Digits(version.RootElement.GetProperty("minor").GetString());
+        return new Version(major, minor) >= IpModeSince;
+    }
+
+    // "24+" on some distributions: the leading digits are the number.
+    private static int Digits(string? text) =>
+        int.TryParse(new string((text ?? "").TakeWhile(char.IsAsciiDigit).ToArray()), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    public void Dispose()
+    {
+        lock (_leadership)
+        {
+            _term?.Dispose();
+            _term = null;
+        }
+    }
+
+    private readonly record struct PendingEvent(ClusterObject About, string Type, string Reason, string Message);
+}

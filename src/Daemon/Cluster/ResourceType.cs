@@ -1,0 +1,29 @@
+namespace BgpLb.Daemon.Cluster;
+
+/// <summary>A kind the cluster layer lists and watches, and where the API serves it for all namespaces.</summary>
+/// <param name="Kind">The object's kind, as in its documents (<c>Service</c>).</param>
+/// <param name="ApiVersion">group/version (<c>v1</c>, <c>bgplb.io/v1beta1</c>).</param>
+/// <param name="Plural">The resource name in URLs (<c>services</c>).</param>
+/// <param name="Namespaced">Whether objects live in namespaces.</param>
+public sealed record ResourceType(string Kind, string ApiVersion, string Plural, bool Namespaced)
+{
+    public static readonly ResourceType Services = new("Service", "v1", "services", Namespaced: true);
+
+    public static readonly ResourceType Namespaces = new("Namespace", "v1", "namespaces", Namespaced: false);
+
+    public static readonly ResourceType IpAddressPools = new("IPAddressPool", "bgplb.io/v1beta1", "ipaddresspools", Namespaced: true);
+
+    private string Root => (ApiVersion.Contains('/', StringComparison.Ordinal) ? "apis/" : "api/") + ApiVersion + "/";
+
+    /// <summary>The collection across all namespaces: core kinds under /api, the others under /apis.</summary>
+    public string CollectionPath => Root + Plural;
+
+    /// <summary>The collection of one namespace (null: all of them).</summary>
+    public string CollectionPathIn(string? ns) => ns is null || !Namespaced ? CollectionPath : Root + "namespaces/" + Uri.EscapeDataString(ns) + "/" + Plural;
+
+    /// <summary>One object's path.</summary>
+    public string ObjectPath(string ns, string name) =>
+        Root + (Namespaced ? "namespaces/" + Uri.EscapeDataString(ns) + "/" : "") + Plural + "/" + Uri.EscapeDataString(name);
+
+    public override string ToString() => Kind;
+}

@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using BgpLb.Daemon.Cluster;
+using BgpLb.Kubernetes.Tests.Support;
+using k8s;
+using k8s.Models;
+using Xunit.Abstractions;
+
+namespace BgpLb.Kubernetes.Tests.Cluster;
+
+/// <summary>
+/// <c>bgplb controller</c> as real processes against the real API server. Each test has its own namespace
+/// (Lease, pools, Services) and its own loadBalancerClass, so controllers of other tests leave its Services alone.
+/// </summary>
+[Collection(ApiServerGroup.Name)]
+public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Services for the restart and failover tests. The shared test server's Service CIDR is a /24 (254
+    /// ClusterIPs for the whole run), which caps this below the 1,000 of issue 10.
+    /// </summary>
+    private const int Many = 200;
+
+    [Fact]
+    public async Task A_pool_and_a_Service_give_an_IP_in_status_and_an_IPAllocated_Event_with_one_status_write()
+    {
+        await using var lab = await Lab.StartAsync(server, "alloc", "198.18.1.0/29");
+        using var controller = lab.Controller("a");
+        await lab.CreateServicesAsync(["web"]);
+
+        var ip = await lab.WaitForIpAsync("web", controller);
+        Assert.StartsWith("198.18.1.", ip, StringComparison.Ordinal);
+        await lab.WaitForEventAsync("web", Controller.ReasonAllocated, $"Assigned IP {ip} from pool pool", controller);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // any second write would come in this time
+        Assert.Equal(1, lab.Counter.ChangesOf("web"));
+        Assert.Equal(1, controller.StatusWrites);
+    }
+
+    [Fact]
+    public async Task An_exhausted_pool_gives_AllocationFailed_with_the_allocators_reason_once()
+    {
+        await using var lab = await Lab.StartAsync(server, "full", "198.18.2.0/31");
+        using var controller = lab.Controller("a");
+        await lab.CreateServicesAsync(["one", "two"]);
+        await lab.WaitForIpAsync("one", controller);
+        await lab.WaitForIpAsync("two", controller);
+        await lab.CreateServicesAsync(["three"]);
+
+        var message = await lab.WaitForEventAsync("three", Controller.ReasonFailed, "PoolExhausted: ", controller);
+        Assert.Contains("pool", message, StringComparison.Ordinal);
+        // More passes (another Service) do not repeat the same failure.
+        await lab.CreateServicesAsync(["other-class"], loadBalancerClass: "bgplbk.example/nobody");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await lab.EventsAsync("three", Controller.ReasonFailed));
+        Assert.Equal(0, lab.Counter.ChangesOf("three"));
+        Assert.Equal(0, lab.Counter.ChangesOf("other-class"));
+    }
+
+    [Fact]
+    public async Task A_pool_the_loader_refuses_gets_an_InvalidConfiguration_Event_and_the_last_good_pools_stay()
+    {
+        await using var lab = await Lab.StartAsync(server, "refuse", "198.18.3.0/29");
+        using var controller = lab.Controller("a");
+        await lab.CreateServicesAsync(["web"]);
+        await lab.WaitForIpAsync("web", controller);
+
+        // The CRD cannot see across objects; the loader refuses the pool that overlaps another, as in a file.
+        await lab.CreatePoolAsync("overlap", "198.18.3.4/30");
+        var message = await lab.WaitForEventAsync("overlap", Controller.ReasonInvalid, "spec.addresses[0]: ", controller);
+        Assert.Contains("overlaps", message, StringComparison.Ordinal);
+        Assert.Contains("of IPAddressPool \"pool\"", message, StringComparison.Ordinal);
+        Assert.Contains($"IPAddressPool {lab.Namespace}/overlap: spec.addresses[0]:", controller.Output, StringComparison.Ordinal);
+
+        await lab.CreateServicesAsync(["second"]);
+        Assert.StartsWith("198.18.3.", await lab.WaitForIpAsync("second", controller), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_restart_moves_no_IP_and_writes_no_status()
+    {
+        await using var lab = await Lab.StartAsync(server, "restart", "198.18.16.0/20");
+        var names = Enumerable.Range(0, Many).Select(i => $"s{i}").ToArray();
+        Dictionary<string, string> before;
+        using (var first = lab.Controller("first"))
+        {
+            await lab.CreateServicesAsync(names);
+            before = await lab.WaitForAllIpsAsync(names, first);
+            Assert.Equal(0, first.Stop());
+            Assert.Contains($"controller {first.Identity} released the Lease on stopping", first.Output, StringComparison.Ordinal);
+        }
+        var writesBefore = lab.Counter.TotalChanges;
+        Assert.Equal(Many, writesBefore);
+
+        var started = DateTime.UtcNow;
+        using var second = lab.Controller("second");
+        await Eventually.True(() => second.Restored is not null, Bound, $"the second controller restoring:\n{second.Output}");
+        output.WriteLine($"restart: {Many} Services restored {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the second controller started (Lease {ControllerProcess.LeaseDuration} s)");
+        Assert.Equal(Many, second.Restored);
+        // A Service created now must get an address none of the restored ones holds.
+        await lab.CreateServicesAsync(["late"]);
+        var late = await lab.WaitForIpAsync("late", second);
+        Assert.DoesNotContain(late, before.Values);
+
+        Assert.Equal(before, await lab.IpsAsync(names));
+        // The pass logs its writes after its Events: wait for the line, then check it counts one.
+        await Eventually.True(() => second.StatusWrites > 0, Bound, $"the second controller's pass logged:\n{second.Output}");
+        Assert.Equal(writesBefore + 1, lab.Counter.TotalChanges);
+        Assert.Equal(1, second.StatusWrites);
+    }
+
+    [Fact]
+    public async Task The_other_replica_takes_over_within_the_Lease_bounds_when_the_leader_is_killed_and_moves_no_IP()
+    {
+        await using var lab = await Lab.StartAsync(server, "failover", "198.18.32.0/20");
+        using var a = lab.Controller("a");
+        using var b = lab.Controller("b");
+        await Eventually.True(() => a.Leads || b.Leads, Bound, $"a leader:\n{a.Output}\n{b.Output}");
+        var (leader, standby) = a.Leads ? (a, b) : (b, a);
+        var names = Enumerable.Range(0, Many).Select(i => $"f{i}").ToArray();
+        await lab.CreateServicesAsync(names);
+        var before = await lab.WaitForAllIpsAsync(names, leader);
+        Assert.False(standby.Leads);
+        Assert.Equal(0, standby.StatusWrites);
+
+        leader.Kill();
+        var killed = DateTime.UtcNow;
+        // The Lease runs out LeaseDuration after the last renewal, and the standby tries every RetryPeriod;
+        // 10 s of slack for a loaded machine.
+        var bound = TimeSpan.FromSeconds(ControllerProcess.LeaseDuration + ControllerProcess.RetryPeriod + 10);
+        await Eventually.True(() => standby.Leads, bound, $"the standby leading:\n{standby.Output}");
+        var took = DateTime.UtcNow - killed;
+        Assert.True(took <= bound, $"took over after {took.TotalSeconds:0.0} s");
+        output.WriteLine($"failover: the standby led {took.TotalSeconds:0.0} s after the leader was killed (Lease {ControllerProcess.LeaseDuration} s, retry {ControllerProcess.RetryPeriod} s)");
+        await Eventually.True(() => standby.Restored is not null, Bound, $"the standby restoring:\n{standby.Output}");
+        Assert.Equal(Many, standby.Restored);
+
+        await lab.CreateServicesAsync(["late"]);
+        var late = await lab.WaitForIpAsync("late", standby);
+        Assert.DoesNotContain(late, before.Values);
+        Assert.Equal(before, await lab.IpsAsync(names));
+        await Eventually.True(() => standby.StatusWrites > 0, Bound, $"the standby's pass logged:\n{standby.Output}");
+        Assert.Equal(Many + 1, lab.Counter.TotalChanges);
+        Assert.Equal(1, standby.StatusWrites);
+    }
+
+    /// <summary>One test's namespace, pool, class, status counter and controllers; deletes its Services at the end (ClusterIPs are few).</summary>
+    private sealed class Lab : IAsyncDisposable
+    {
+        private readonly string _kubeconfig;
+        private readonly List<ControllerProcess> _controllers = [];
+        private readonly ConcurrentBag<string> _services = [];
+
+        private Lab(string kubeconfig, k8s.Kubernetes admin, string ns, string loadBalancerClass, StatusCounter counter)
+        {
+            _kubeconfig = kubeconfig;
+            Admin = admin;
+            Namespace = ns;
+            LoadBalancerClass = loadBalancerClass;
+            Counter = counter;
+        }
+
+        public k8s.Kubernetes Admin { get; }
+
+        public string Namespace { get; }
+
+        public string LoadBalancerClass { get; }
+
+        public StatusCounter Counter { get; }
+
+        public static async Task<Lab> StartAsync(ApiServer server, string test, string cidr)
+        {
+            await Deploy.InstallCrdsAsync(server);
+            var admin = server.AdminClient();
+            var ns = Names.Namespace(test);
+            await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+            await CreatePoolAsync(admin, ns, "pool", cidr);
+            var counter = new StatusCounter(server, ns);
+            await Eventually.True(() => counter.Synced, Bound, "the status counter's first list");
+            // The controllers run as the bgplb-controller ServiceAccount: a permission deploy/rbac lacks fails the test.
+            var kubeconfig = await ServiceAccounts.ControllerKubeconfigAsync(server, admin, ns);
+            return new Lab(kubeconfig, admin, ns, "bgplbk.example/" + ns, counter);
+        }
+
+        public Task<object> CreatePoolAsync(string name, string cidr) => CreatePoolAsync(Admin, Namespace, name, cidr);
+
+        private static Task<object> CreatePoolAsync(k8s.Kubernetes admin, string ns, string name, string cidr) =>
+            admin.CustomObjects.CreateNamespacedCustomObjectAsync(
+                new Dictionary<string, object>
+                {
+                    ["apiVersion"] = "bgplb.io/v1beta1",
+                    ["kind"] = "IPAddressPool",
+                    ["metadata"] = new Dictionary<string, object> { ["name"] = name },
+                    ["spec"] = new Dictionary<string, object> { ["addresses"] = new[] { cidr } },
+                },
+                "bgplb.io", "v1beta1", ns, "ipaddresspools");
+
+        public ControllerProcess Controller(string name)
+        {
+            var controller = new ControllerProcess(_kubeconfig, Namespace, LoadBalancerClass, $"{Namespace}-{name}");
+            _controllers.Add(controller);
+            return controller;
+        }
+
+        public async Task CreateServicesAsync(IEnumerable<string> names, string? loadBalancerClass = null)
+        {
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (name, ct) =>
+            {
+                var service = ResourceWatchTests.Service(name);
+                service.Spec.LoadBalancerClass = loadBalancerClass ?? LoadBalancerClass;
+                await Admin.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct);
+                _services.Add(name);
+            });
+        }
+
+        public async Task<string> WaitForIpAsync(string name, ControllerProcess controller)
+        {
+            string? ip = null;
+            await Eventually.True(async () =>
+            {
+                var service = await Admin.CoreV1.ReadNamespacedServiceAsync(name, Namespace);
+                ip = service.Status?.LoadBalancer?.Ingress?.FirstOrDefault()?.Ip;
+                return ip is not null;
+            }, Bound, $"an IP in the status of {name}; controller output:\n{controller.Output}");
+            return ip!;
+        }
+
+        public async Task<Dictionary<string, string>> WaitForAllIpsAsync(string[] names, ControllerProcess controller)
+        {
+            Dictionary<string, string> ips = [];
+            await Eventually.True(async () =>
+            {
+                ips = await IpsAsync(names);
+                return ips.Count == names.Length;
+            }, Bound, $"IPs for all {names.Length} Services (have {ips.Count}); controller output:\n{controller.Output}");
+            Assert.Equal(names.Length, ips.Values.Distinct().Count());
+            return ips;
+        }
+
+        /// <summary>The status IP of each of <paramref name="names"/> that has one.</summary>
+        public async Task<Dictionary<string, string>> IpsAsync(string[] names)
+        {
+            var list = await Admin.CoreV1.ListNamespacedServiceAsync(Namespace);
+            return list.Items
+                .Where(s => names.Contains(s.Metadata.Name) && s.Status?.LoadBalancer?.Ingress is { Count: > 0 })
+                .ToDictionary(s => s.Metadata.Name, s => s.Status.LoadBalancer.Ingress[0].Ip);
+        }
+
+        public async Task<List<Corev1Event>> EventsAsync(string name, string reason) =>
+            [.. (await Admin.CoreV1.ListNamespacedEventAsync(Namespace, fieldSelector: $"involvedObject.name={name},reason={reason}")).Items];
+
+        public async Task<string> WaitForEventAsync(string name, string reason, string messageStart, ControllerProcess controller)
+        {
+            string? message = null;
+            await Eventually.True(async () =>
+            {
+                message = (await EventsAsync(name, reason)).FirstOrDefault()?.Message;
+                return message is not null;
+            }, Bound, $"an Event {reason} on {name}; controller output:\n{controller.Output}");
+            Assert.StartsWith(messageStart, message, StringComparison.Ordinal);
+            return message!;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var controller in _controllers)
+            {
+                controller.Dispose();
+            }
+            await Counter.DisposeAsync();
+            await Parallel.ForEachAsync(_services.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (name, ct) =>
+                await Admin.CoreV1.DeleteNamespacedServiceAsync(name, Namespace, cancellationToken: ct));
+            Admin.Dispose();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using BgpLb.Daemon.Cluster;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BgpLb.Kubernetes.Tests.Support;
+
+/// <summary>
+/// Counts the changes of each Service's <c>status</c> in one namespace through a watch of its own: every
+/// write that changed the status is a new resourceVersion with another status (a write that changes
+/// nothing gives no event, and the controller compares before writing, so writes ≥ changes counted).
+/// </summary>
+public sealed class StatusCounter : IAsyncDisposable
+{
+    private readonly ApiConnection _api;
+    private readonly ResourceStore _store = new(ResourceType.Services);
+    private readonly Dictionary<string, string> _status = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _changes = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _task;
+    private bool _baselined;
+
+    /// <summary>The status a Service is created with (a create ignores status; the server defaults it).</summary>
+    private const string CreationStatus = """{"loadBalancer":{}}""";
+
+    public StatusCounter(ApiServer server, string ns)
+    {
+        _api = new ApiConnection(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
+        _store.Changed += Seen;
+        _task = new ResourceWatch(_api, _store, new WatchOptions(), NullLogger.Instance, TimeProvider.System, ns).RunAsync(_stop.Token);
+    }
+
+    public bool Synced => _store.Synced;
+
+    /// <summary>Status changes of <paramref name="name"/> since the counter started.</summary>
+    public int ChangesOf(string name)
+    {
+        lock (_lock)
+        {
+            return _changes.GetValueOrDefault(name);
+        }
+    }
+
+    public int TotalChanges
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _changes.Values.Sum();
+            }
+        }
+    }
+
+    private void Seen(ResourceStore store)
+    {
+        lock (_lock)
+        {
+            foreach (var item in store.Objects())
+            {
+                var status = item.Json.TryGetProperty("status", out var s) ? s.GetRawText() : CreationStatus;
+                // The first list is the baseline; a Service first seen later was created since, with the creation status.
+                var before = _status.TryGetValue(item.Name, out var known) ? known : _baselined ? CreationStatus : status;
+                if (before != status)
+                {
+                    _changes[item.Name] = _changes.GetValueOrDefault(item.Name) + 1;
+                }
+                _status[item.Name] = status;
+            }
+            _baselined = true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _task.WaitAsync(TimeSpan.FromSeconds(10));
+        _stop.Dispose();
+        _api.Dispose();
+    }
+}
