@@ -5,7 +5,6 @@ using System.Runtime.InteropServices;
 using BgpLb.Daemon.Admin;
 using BgpLb.Daemon.Cluster;
 using BgpLb.Daemon.Runtime;
-using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 
@@ -96,12 +95,10 @@ internal static class ControllerCommand
     {
         using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
         var log = loggers.CreateLogger("BgpLb.Daemon.Controller");
-        KubernetesClientConfiguration configuration;
+        ApiConnection api;
         try
         {
-            configuration = kubeconfig is not null
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-                : KubernetesClientConfiguration.InClusterConfig();
+            api = ApiConnection.Open(kubeconfig);
         }
         catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
         {
@@ -110,6 +107,7 @@ internal static class ControllerCommand
                 : $"error: --kubeconfig {kubeconfig}: {e.Message}");
             return Program.ExitInvalid;
         }
+        using var connection = api;
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
         {
@@ -118,7 +116,6 @@ internal static class ControllerCommand
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var api = new ApiConnection(configuration);
         using var controller = new Controller(api, options, log, TimeProvider.System);
         try
         {

@@ -16,15 +16,20 @@ public sealed class ApiConnection : IDisposable
     private readonly Kubernetes _client;
     private readonly Uri _base;
 
-    public ApiConnection(KubernetesClientConfiguration configuration)
+    private ApiConnection(KubernetesClientConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         _client = new Kubernetes(configuration);
         _base = new Uri(_client.BaseUri.ToString().TrimEnd('/') + "/");
     }
 
-    /// <summary>The typed client on the same connection (leader election's Lease lock, version).</summary>
-    public Kubernetes Client => _client;
+    /// <summary>
+    /// A connection with the server and credentials of the kubeconfig file <paramref name="kubeconfig"/>, or of
+    /// the Pod's service account when it is null. Throws <see cref="k8s.Exceptions.KubeConfigException"/>,
+    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when neither is usable.
+    /// </summary>
+    public static ApiConnection Open(string? kubeconfig) => new(kubeconfig is not null
+        ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+        : KubernetesClientConfiguration.InClusterConfig());
 
     /// <summary>Sends <paramref name="request"/> (path relative to the server) with the client's credentials; the body is read by the caller.</summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, bool stream, CancellationToken cancellationToken)
@@ -59,6 +64,14 @@ public sealed class ApiConnection : IDisposable
         using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         using var response = await SendAsync(HttpMethod.Post, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, "POST " + pathAndQuery, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>PUT of a whole object (a replace; conditional on its metadata.resourceVersion when it has one); returns the object as stored.</summary>
+    public async Task<JsonDocument> PutAsync(string pathAndQuery, string body, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+        using var response = await SendAsync(HttpMethod.Put, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, "PUT " + pathAndQuery, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)

@@ -5,8 +5,6 @@ using System.Threading.Channels;
 using BgpLb.Allocator;
 using BgpLb.Daemon.Model;
 using BgpLb.Daemon.Runtime;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
 using Microsoft.Extensions.Logging;
 
 namespace BgpLb.Daemon.Cluster;
@@ -102,18 +100,13 @@ public sealed partial class Controller : IDisposable
             new ResourceWatch(_api, _namespaces, _options.Watch, _log, _time).RunAsync(cancellationToken),
             new ResourceWatch(_api, _pools, _options.Watch, _log, _time, _options.Namespace).RunAsync(cancellationToken),
         };
-        var lease = new LeaseLock(_api.Client, _options.Namespace, _options.LeaseName, _options.Identity);
-        using var elector = new LeaderElector(new LeaderElectionConfig(lease)
-        {
-            LeaseDuration = _options.LeaseDuration,
-            RenewDeadline = _options.RenewDeadline,
-            RetryPeriod = _options.RetryPeriod,
-        });
-        elector.OnStartedLeading += StartedLeading;
-        elector.OnStoppedLeading += StoppedLeading;
-        elector.OnNewLeader += leader => Log.NewLeader(_log, leader);
-        elector.OnError += e => Log.LeaseError(_log, e.Message);
-        tasks.Add(elector.RunAndTryToHoldLeadershipForeverAsync(cancellationToken));
+        var elector = new LeaseElector(_api, _options.Namespace, _options.LeaseName, _options.Identity,
+            _options.LeaseDuration, _options.RenewDeadline, _options.RetryPeriod, _time);
+        elector.StartedLeading += StartedLeading;
+        elector.StoppedLeading += StoppedLeading;
+        elector.NewLeader += leader => Log.NewLeader(_log, leader);
+        elector.Error += error => Log.LeaseError(_log, error);
+        tasks.Add(elector.RunAsync(cancellationToken));
         tasks.Add(ReconcileLoopAsync(cancellationToken));
         try
         {
@@ -128,7 +121,7 @@ public sealed partial class Controller : IDisposable
             StoppedLeading();
             // The elector has said "stopped leading" on cancellation already: whether we still hold the
             // Lease is the Lease's to say (ReleaseAsync reads it).
-            await ReleaseAsync(lease).ConfigureAwait(false);
+            await ReleaseAsync(elector).ConfigureAwait(false);
         }
     }
 
@@ -136,28 +129,17 @@ public sealed partial class Controller : IDisposable
     /// Gives the Lease up on a clean stop, as client-go's ReleaseOnCancel does (no holder, one second), so the
     /// other replica or the next process takes over at its next try instead of after a whole LeaseDuration.
     /// </summary>
-    private async Task ReleaseAsync(LeaseLock lease)
+    private async Task ReleaseAsync(LeaseElector elector)
     {
         using var timeout = new CancellationTokenSource(_options.RenewDeadline);
         try
         {
-            var held = await lease.GetAsync(timeout.Token).ConfigureAwait(false);
-            if (held.HolderIdentity != _options.Identity)
+            if (await elector.ReleaseAsync(timeout.Token).ConfigureAwait(false))
             {
-                return;
+                Log.LeaseReleased(_log, _options.Identity);
             }
-            var now = _time.GetUtcNow().UtcDateTime;
-            await lease.UpdateAsync(new LeaderElectionRecord
-            {
-                HolderIdentity = "",
-                LeaseDurationSeconds = 1,
-                AcquireTime = now,
-                RenewTime = now,
-                LeaderTransitions = held.LeaderTransitions,
-            }, timeout.Token).ConfigureAwait(false);
-            Log.LeaseReleased(_log, _options.Identity);
         }
-        catch (Exception e) when (e is ApiException or HttpRequestException or IOException or OperationCanceledException or k8s.Autorest.HttpOperationException)
+        catch (Exception e) when (e is ApiException or HttpRequestException or IOException or OperationCanceledException or JsonException)
         {
             // The Lease then runs out by itself.
             Log.LeaseError(_log, "releasing the Lease: " + e.Message);

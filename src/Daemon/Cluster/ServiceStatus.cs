@@ -68,7 +68,8 @@ public static class ServiceStatus
                 {
                     entry["ipMode"] = IpModeVip;
                 }
-                list.Add(entry);
+                // As a JsonNode: the generic Add<T> would wrap it through reflection, which Native AOT refuses (IL3050).
+                list.Add((JsonNode)entry);
             }
             ingress = list;
         }

@@ -42,7 +42,10 @@ public sealed class Layer2AdminTests(ITestOutputHelper output)
                 && c.Answering().SetEquals([c.Lab.MacOf(owner)]), TimeSpan.FromSeconds(30), 500), $"the client is not served by {owner} alone\n{c.Describe()}");
             Assert.True(c.ClientFollows(owner), $"the client's neighbour entries do not point at {owner}\n{c.Describe()}");
 
-            // vips on every node: the same owner; interfaces on the owner; the others say why not.
+            // vips on every node: the same owner; interfaces on the owner; the others say why not. Each
+            // node's view follows the heartbeats, so on a loaded machine a view may lag the client's by a
+            // heartbeat or two: the views are read once they agree (bounded), then checked field by field.
+            ViewsAgree(c, owner, next, owner);
             var atOwner = Vip(c, owner);
             Assert.Equal(owner, atOwner.GetProperty("l2Owner").GetString());
             Assert.Equal(["eth0"], Strings(atOwner.GetProperty("l2Interfaces")));
@@ -81,6 +84,7 @@ public sealed class Layer2AdminTests(ITestOutputHelper output)
             Assert.Equal(next, c.Ask(L2Cluster.Vip4, TimeSpan.FromSeconds(2)));
             Assert.Equal(next, c.Ask(L2Cluster.Vip6, TimeSpan.FromSeconds(2)));
 
+            ViewsAgree(c, owner, next, next);
             var drained = Vip(c, owner);
             Assert.Equal(next, drained.GetProperty("l2Owner").GetString());
             Assert.Equal("not a candidate: this node is drained", drained.GetProperty("l2NotOwnerReason").GetString());
@@ -101,6 +105,7 @@ public sealed class Layer2AdminTests(ITestOutputHelper output)
             Assert.True(NetnsLab.WaitUntil(() => c.ClientFollows(owner), TimeSpan.FromSeconds(10), 10), $"after undrain the client did not come back to {owner}\n{c.Describe()}");
             Assert.True(NetnsLab.WaitUntil(() => c.Answering().SetEquals([c.Lab.MacOf(owner)]), TimeSpan.FromSeconds(10), 200),
                 $"not {owner} alone answers after undrain: {string.Join(' ', c.Answering())}\n{c.Describe()}");
+            ViewsAgree(c, owner, next, owner);
             Assert.Equal(owner, Vip(c, next).GetProperty("l2Owner").GetString());
             Assert.Equal(2, Value(c.Metrics(owner), "bgplb_l2_owned_vips"));
         }
@@ -108,6 +113,14 @@ public sealed class Layer2AdminTests(ITestOutputHelper output)
         {
             output.WriteLine(c.Describe());
         }
+    }
+
+    /// <summary>Waits (bounded) until both nodes' <c>vips</c> name <paramref name="expected"/> as the L2 owner; fails naming each view if they do not.</summary>
+    private static void ViewsAgree(L2Cluster c, string a, string b, string expected)
+    {
+        string Owner(string node) => Vip(c, node).GetProperty("l2Owner").GetString() ?? "";
+        Assert.True(NetnsLab.WaitUntil(() => Owner(a) == expected && Owner(b) == expected, TimeSpan.FromSeconds(10), 200),
+            $"the L2 owner is {expected} at the client, but {a} says {Owner(a)} and {b} says {Owner(b)}\n{c.Describe()}");
     }
 
     /// <summary>The one Service's line of <c>bgplbctl vips -o json</c> at <paramref name="node"/>'s daemon.</summary>

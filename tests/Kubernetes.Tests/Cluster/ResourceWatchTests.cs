@@ -162,7 +162,7 @@ public sealed class ResourceWatchTests(ApiServer server)
         await admin.CoreV1.DeleteNamespacedServiceAsync("ann", ns);
     }
 
-    private ApiConnection Api() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
+    private ApiConnection Api() => ApiConnection.Open(server.KubeconfigPath);
 
     private Running Start(ResourceType type, WatchOptions options)
     {

@@ -24,7 +24,7 @@ public sealed class StatusCounter : IAsyncDisposable
 
     public StatusCounter(ApiServer server, string ns)
     {
-        _api = new ApiConnection(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath));
+        _api = ApiConnection.Open(server.KubeconfigPath);
         _store.Changed += Seen;
         _task = new ResourceWatch(_api, _store, new WatchOptions(), NullLogger.Instance, TimeProvider.System, ns).RunAsync(_stop.Token);
     }
