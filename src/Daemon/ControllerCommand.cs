@@ -51,15 +51,15 @@ internal static class ControllerCommand
         {
             kubeconfig, ns, lbClass, identity, leaseDuration, renewDeadline, retryPeriod, logFormat, logLevel, socket, metrics,
         };
-        command.Validators.Add(r =>
-        {
-            if (r.GetValue(renewDeadline) >= r.GetValue(leaseDuration) || r.GetValue(retryPeriod) >= r.GetValue(renewDeadline))
-            {
-                r.AddError("--retry-period < --renew-deadline < --lease-duration is required (a leader must renew before its Lease runs out)");
-            }
-        });
         command.SetAction((parsed, cancellationToken) =>
         {
+            // Checked here, not in a command validator: there an option left at its default reads as 0,
+            // which refused every start without the three options (the manifest's).
+            if (parsed.GetValue(renewDeadline) >= parsed.GetValue(leaseDuration) || parsed.GetValue(retryPeriod) >= parsed.GetValue(renewDeadline))
+            {
+                Console.Error.WriteLine("error: --retry-period < --renew-deadline < --lease-duration is required (a leader must renew before its Lease runs out)");
+                return Task.FromResult(Program.ExitInvalid);
+            }
             var options = new ControllerOptions
             {
                 Namespace = parsed.GetValue(ns)!,
