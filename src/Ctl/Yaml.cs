@@ -38,7 +38,7 @@ internal static class Yaml
                 foreach (var property in element.EnumerateObject())
                 {
                     // The first key of a sequence item goes on the "- " line.
-                    text.Append(first && inSequence ? "" : pad).Append(JsonSerializer.Serialize(property.Name)).Append(':');
+                    text.Append(first && inSequence ? "" : pad).Append(Quote(property.Name)).Append(':');
                     first = false;
                     WriteValue(text, property.Value, indent + 2);
                 }
@@ -86,10 +86,14 @@ internal static class Yaml
 
     private static string Scalar(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => JsonSerializer.Serialize(value.GetString()),
+        JsonValueKind.String => Quote(value.GetString()!),
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
         JsonValueKind.Null => "null",
         _ => value.GetRawText().ToString(CultureInfo.InvariantCulture),
     };
+
+    // A JSON string is a YAML double-quoted scalar (YAML 1.2 §7.3.1). JsonEncodedText escapes as
+    // JsonSerializer does, without its reflection, which Native AOT refuses.
+    private static string Quote(string text) => "\"" + JsonEncodedText.Encode(text).ToString() + "\"";
 }

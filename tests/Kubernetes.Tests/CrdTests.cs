@@ -25,7 +25,7 @@ public sealed class CrdTests(ApiServer server) : IAsyncLifetime
     [Fact]
     public async Task The_bgplb_objects_of_every_example_are_accepted()
     {
-        var files = Directory.GetFiles(Path.Combine(Deploy.Root, "examples"), "*.yaml");
+        var files = Directory.GetFiles(Path.Combine(Deploy.Root, "examples"), "*.yaml", SearchOption.AllDirectories);
         Assert.NotEmpty(files);
         var ns = await Kubectl.CreateNamespaceAsync(server, "bgplbk-examples");
         var created = 0;
