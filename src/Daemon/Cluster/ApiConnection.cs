@@ -23,6 +23,26 @@ public sealed class ApiConnection : IDisposable
         _base = new Uri(_client.BaseUri.ToString().TrimEnd('/') + "/");
     }
 
+    /// <summary>
+    /// The client configuration of a kubeconfig file, or (<paramref name="kubeconfig"/> null) the Pod's service
+    /// account; null when there is none, with <paramref name="error"/> saying what to give instead.
+    /// </summary>
+    public static KubernetesClientConfiguration? Configure(string? kubeconfig, out string error)
+    {
+        error = "";
+        try
+        {
+            return kubeconfig is not null
+                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+                : KubernetesClientConfiguration.InClusterConfig();
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            error = kubeconfig is null ? $"not in a cluster ({e.Message}); give --kubeconfig" : $"--kubeconfig {kubeconfig}: {e.Message}";
+            return null;
+        }
+    }
+
     /// <summary>The typed client on the same connection (leader election's Lease lock, version).</summary>
     public Kubernetes Client => _client;
 
