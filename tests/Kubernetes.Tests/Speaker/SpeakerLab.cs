@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using BgpLb.BgpSpeaker.Tests.Interop;
 using BgpLb.Kubernetes.Tests.Support;
@@ -201,6 +202,16 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
         var speaker = new SpeakerProcess(NodeNs(i), Nodes[i], kubeconfig, Namespace, LoadBalancerClass, Dir);
         _speakers.Add(speaker);
         return speaker;
+    }
+
+    /// <summary><c>bgplbctl VERB -o json</c> against the admin socket of node <paramref name="i"/>'s speaker, which must succeed.</summary>
+    public JsonElement Ctl(int i, string verb)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "bgplbctl.dll");
+        var (code, stdout) = NetnsLab.Run($"dotnet {dll} --socket {Path.Combine(Dir, Nodes[i] + ".sock")} {verb} -o json 2>&1", timeoutSeconds: 60);
+        Assert.True(code == 0, $"bgplbctl {verb} exited {code}: {stdout}\n{Diagnostics()}");
+        using var document = JsonDocument.Parse(stdout);
+        return document.RootElement.Clone();
     }
 
     /// <summary>A LoadBalancer Service of the lab's class.</summary>

@@ -23,6 +23,15 @@ public sealed class SpeakerTests(ApiServer server, ITestOutputHelper output)
         await lab.SetIngressAsync("other", "198.18.99.1");
 
         await lab.HoldsAsync(["198.18.20.1/32"], "after the Service's status named its address");
+        // bgplbctl works against a speaker, and says why the stray address is not announced.
+        var vips = lab.Ctl(0, "vips").GetProperty("vips").EnumerateArray().ToDictionary(v => v.GetProperty("service").GetString()!);
+        var web = vips[lab.Namespace + "/web"];
+        Assert.Equal("pool", web.GetProperty("pool").GetString());
+        Assert.True(web.GetProperty("peers")[0].GetProperty("advertised").GetBoolean(), web.ToString());
+        var other = vips[lab.Namespace + "/other"];
+        Assert.Equal("198.18.99.1", other.GetProperty("addresses")[0].GetString());
+        Assert.StartsWith("status address not announced: ", other.GetProperty("notAnnounced").GetString(), StringComparison.Ordinal);
+        output.WriteLine(other.ToString());
         await lab.DeleteServiceAsync("web");
         await lab.HoldsAsync([], "after the Service was deleted");
         output.WriteLine(lab.Diagnostics());
