@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 using BgpLb.Daemon.Admin;
 using BgpLb.Daemon.Cluster;
 using BgpLb.Daemon.Runtime;
@@ -95,14 +94,7 @@ internal static class ControllerCommand
             Console.Error.WriteLine("error: " + problem);
             return Program.ExitInvalid;
         }
-        using var stop = new CancellationTokenSource();
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var stop = new StopSignals();
         using var api = new ApiConnection(configuration);
         using var controller = new Controller(api, options, log, TimeProvider.System);
         try

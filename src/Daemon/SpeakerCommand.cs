@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using BgpLb.Daemon.Admin;
 using BgpLb.Daemon.Cluster;
 using BgpLb.Daemon.Runtime;
@@ -74,14 +73,7 @@ internal static class SpeakerCommand
         }
         using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
         var log = loggers.CreateLogger("BgpLb.Daemon.Speaker");
-        using var stop = new CancellationTokenSource();
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true; // we stop in order (Cease to every peer), not at the runtime's default
-            stop.Cancel();
-        }
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var stop = new StopSignals();
         using var api = new ApiConnection(configuration);
         await using var speaker = new Speaker(api, options, run, loggers, TimeProvider.System);
         try
