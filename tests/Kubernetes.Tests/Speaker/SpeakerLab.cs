@@ -182,7 +182,8 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
         await CreateAsync("bgpadvertisements", "BGPAdvertisement", "all", new Dictionary<string, object>());
     }
 
-    private Task<object> CreateAsync(string plural, string kind, string name, Dictionary<string, object> spec) =>
+    /// <summary>Creates a bgplb.io object in the lab's namespace.</summary>
+    public Task<object> CreateAsync(string plural, string kind, string name, Dictionary<string, object> spec) =>
         Admin.CustomObjects.CreateNamespacedCustomObjectAsync(
             new Dictionary<string, object>
             {
@@ -264,6 +265,10 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
             await Admin.DiscoveryV1.CreateNamespacedEndpointSliceAsync(slice, Namespace);
         }
     }
+
+    /// <summary>The Events of <paramref name="reason"/> on the object named <paramref name="name"/> in the lab's namespace.</summary>
+    public async Task<List<Corev1Event>> EventsAsync(string name, string reason) =>
+        [.. (await Admin.CoreV1.ListNamespacedEventAsync(Namespace, fieldSelector: $"involvedObject.name={name},reason={reason}")).Items];
 
     /// <summary>A new admin client after the API server restarted (it may listen on another port).</summary>
     public void Reconnect()

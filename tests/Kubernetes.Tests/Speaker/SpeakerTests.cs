@@ -32,8 +32,23 @@ public sealed class SpeakerTests(ApiServer server, ITestOutputHelper output)
         Assert.Equal("198.18.99.1", other.GetProperty("addresses")[0].GetString());
         Assert.StartsWith("status address not announced: ", other.GetProperty("notAnnounced").GetString(), StringComparison.Ordinal);
         output.WriteLine(other.ToString());
+
+        // A BGPPeer the loader refuses (a check across objects, which the CRD cannot make): an Event naming the
+        // field, and the rest of the configuration stays in force.
+        await lab.CreateAsync("bgppeers", "BGPPeer", "bad", new Dictionary<string, object>
+        {
+            ["myASN"] = SpeakerLab.NodeAsn, ["peerASN"] = SpeakerLab.RouterAsn, ["peerAddress"] = "203.0.113.9", ["bfdProfile"] = "missing",
+        });
+        string? message = null;
+        await Eventually.True(async () => (message = (await lab.EventsAsync("bad", "InvalidConfiguration")).FirstOrDefault()?.Message) is not null,
+            SpeakerLab.Bound, "an InvalidConfiguration Event on BGPPeer bad\n" + lab.Diagnostics());
+        Assert.StartsWith("spec.bfdProfile: BFDProfile \"missing\" does not exist", message, StringComparison.Ordinal);
+        Assert.True(lab.Prefixes().SetEquals(["198.18.20.1/32"]), lab.Diagnostics());
+
         await lab.DeleteServiceAsync("web");
         await lab.HoldsAsync([], "after the Service was deleted");
+        // Further applies (the delete's) do not repeat the finding.
+        Assert.Single(await lab.EventsAsync("bad", "InvalidConfiguration"));
         output.WriteLine(lab.Diagnostics());
     }
 
