@@ -273,7 +273,13 @@ public sealed class NodeStateWriter
         var peers = _host.Speaker.Peers;
         var now = _time.GetUtcNow();
         await RefreshBfdAsync(cancellationToken).ConfigureAwait(false);
-        JsonObject status;
+        // Copies taken under the lock, the building outside it: the sessions' loops take the lock to record a
+        // state change, and building 10,000 Services' entries must not hold them up.
+        Dictionary<string, Observed> bgpSince;
+        Dictionary<string, Observed> bfdSince;
+        IReadOnlyList<BfdSessionView> bfd;
+        Validity validity;
+        DateTimeOffset? validSince;
         lock (_lock)
         {
             foreach (var peer in peers)
@@ -284,7 +290,7 @@ public sealed class NodeStateWriter
             {
                 Observe(_bfdSince, view.Peer, NodeStateStatus.StateOf(view), now);
             }
-            var validity = _reported ?? (_host.LastRejected is { } rejected
+            validity = _reported ?? (_host.LastRejected is { } rejected
                 ? new Validity(false, NodeStateStatus.ReasonKeptLastGood, string.Join("\n", rejected.Errors) + "\nthe last good configuration stays in force")
                 : Accepted);
             if (_lastValidity?.Valid != validity.Valid)
@@ -292,8 +298,12 @@ public sealed class NodeStateWriter
                 _validSince = StoredValidSince(validity.Valid) ?? now;
             }
             _lastValidity = validity;
-            status = NodeStateStatus.Build(peers, _bgpSince, _bfd, _bfdSince, AdminViews.Vips(_host, _node), validity, _validSince, _options);
+            validSince = _validSince;
+            bgpSince = new Dictionary<string, Observed>(_bgpSince, StringComparer.Ordinal);
+            bfdSince = new Dictionary<string, Observed>(_bfdSince, StringComparer.Ordinal);
+            bfd = _bfd;
         }
+        var status = NodeStateStatus.Build(peers, bgpSince, bfd, bfdSince, AdminViews.Vips(_host, _node), validity, validSince, _options);
         return (JsonObject)JsonNode.Parse(status.ToJsonString())!;
     }
 
