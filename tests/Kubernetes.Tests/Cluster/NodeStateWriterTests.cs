@@ -26,7 +26,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
     private const string SystemNamespace = "bgplb-system";
     private const uint OurAsn = 4200000001;
     private const uint RouterAsn = 64512;
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     /// <summary>Faster than the defaults, so that the tests' waits stay short; the window is the default's.</summary>
     private static readonly NodeStateOptions Options = new()
