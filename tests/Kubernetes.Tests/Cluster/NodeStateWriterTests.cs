@@ -175,10 +175,17 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
     /// <summary>Waits until the stored NodeState satisfies <paramref name="condition"/>; returns it.</summary>
     private async Task<JsonNode> StoredWhenAsync(Func<JsonNode, bool> condition, string what)
     {
-        JsonNode? last = null;
-        await Eventually.True(async () => (last = await StoredAsync()) is { } o && condition(o), Bound,
-            $"{what}; NodeState {_node} is\n{last}\nlog:\n{Log}");
-        return last!;
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var stored = await StoredAsync();
+            if (stored is not null && condition(stored))
+            {
+                return stored;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"not within {Bound.TotalSeconds} s: {what}; NodeState {_node} is\n{stored}\nlog:\n{Log}");
+            await Task.Delay(100);
+        }
     }
 
     private string Log
@@ -356,5 +363,45 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
         var size = answer.RootElement.GetRawText().Length;
         output.WriteLine($"NodeState of 10,000 Services: {size} bytes, {back!["services"]!.AsArray().Count} entries listed");
         Assert.True(size < 1024 * 1024, $"the object is {size} bytes");
+    }
+
+    [Fact]
+    public async Task An_object_the_cluster_build_refuses_makes_Valid_False_naming_it_and_its_field_until_it_is_mended()
+    {
+        await StartAsync(["web"]);
+        await StoredWhenAsync(o => Text(Session(o, "router")?["state"]) == "Established", "the router session Established");
+
+        // What bgplb speaker does after each build of the watched objects: the loader refuses a backwards range.
+        var pools = new ResourceStore(ResourceType.IpAddressPools);
+        var configuration = new ClusterConfiguration();
+        pools.Replace([Pool("good", "198.18.64.0/24")]);
+        Assert.NotNull(configuration.Build([pools]).Snapshot);
+        pools.Upsert(Pool("backwards", "198.18.65.9-198.18.65.1"));
+        var refused = configuration.Build([pools]);
+        Assert.Single(refused.Refused);
+        _writer!.Report(refused);
+        var stored = await StoredWhenAsync(o => ValidOf(o) is { } v && Text(v["status"]) == "False", "Valid False");
+        var valid = ValidOf(stored)!;
+        Assert.Equal(NodeStateStatus.ReasonRefused, Text(valid["reason"]));
+        Assert.Contains("IPAddressPool bgplb-system/backwards: spec.addresses[0]:", Text(valid["message"]), StringComparison.Ordinal);
+        Assert.Contains("last good versions stay in force", Text(valid["message"]), StringComparison.Ordinal);
+
+        pools.Upsert(Pool("backwards", "198.18.65.1-198.18.65.9", version: 2));
+        var mended = configuration.Build([pools]);
+        Assert.True(mended.Refused.IsEmpty, string.Join("\n", mended.Diagnostics));
+        _writer.Report(mended);
+        stored = await StoredWhenAsync(o => ValidOf(o) is { } v && Text(v["status"]) == "True", "Valid True again");
+        Assert.Equal(NodeStateStatus.ReasonAccepted, Text(ValidOf(stored)!["reason"]));
+    }
+
+    private static JsonNode? ValidOf(JsonNode o) =>
+        o["status"]?["conditions"]?.AsArray().FirstOrDefault(c => Text(c!["type"]) == NodeStateStatus.ConditionValid);
+
+    private static ClusterObject Pool(string name, string addresses, int version = 1)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse($$$"""
+            {"apiVersion":"bgplb.io/v1beta1","kind":"IPAddressPool","metadata":{"name":"{{{name}}}","namespace":"{{{SystemNamespace}}}","resourceVersion":"{{{version}}}","uid":"{{{name}}}"},"spec":{"addresses":["{{{addresses}}}"]}}
+            """);
+        return ClusterObject.From(ResourceType.IpAddressPools, document.RootElement);
     }
 }
