@@ -34,6 +34,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
         PollInterval = TimeSpan.FromMilliseconds(300),
         ResyncInterval = TimeSpan.FromSeconds(1),
         InitialBackoff = TimeSpan.FromMilliseconds(200),
+        MaxBackoff = TimeSpan.FromSeconds(1),
     };
 
     private readonly string _node = "bgplbw-" + Guid.NewGuid().ToString("N")[..10];
@@ -140,7 +141,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
             """))}}
         """;
 
-    private async Task StartAsync(IEnumerable<string> services)
+    private async Task StartAsync(IEnumerable<string> services, ApiConnection? writerApi = null)
     {
         await File.WriteAllTextAsync(ConfigPath, Config(services));
         var cache = new ConfigCache();
@@ -155,7 +156,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
             UdpSocketFactory = family => _lab.CreateSocket(family, SocketType.Dgram, ProtocolType.Udp),
         }, loggers, TimeProvider.System, cache);
         _hostRun = Task.Run(() => _host.RunAsync(loaded.Snapshot!, 0, _stop.Token));
-        _writer = new NodeStateWriter(_api, SystemNamespace, _node, _host, loggers.CreateLogger("BgpLb.NodeState"), TimeProvider.System, Options);
+        _writer = new NodeStateWriter(writerApi ?? _api, SystemNamespace, _node, _host, loggers.CreateLogger("BgpLb.NodeState"), TimeProvider.System, Options);
         _writerRun = Task.Run(() => _writer.RunAsync(_stop.Token));
     }
 
@@ -392,6 +393,31 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
         _writer.Report(mended);
         stored = await StoredWhenAsync(o => ValidOf(o) is { } v && Text(v["status"]) == "True", "Valid True again");
         Assert.Equal(NodeStateStatus.ReasonAccepted, Text(ValidOf(stored)!["reason"]));
+    }
+
+    [Fact]
+    public async Task With_the_API_server_away_the_writer_retries_and_on_its_return_writes_the_newest_state()
+    {
+        // The writer reaches the server through a relay that the test stops: the server is away for it alone.
+        var config = await ServiceAccounts.ConfigurationAsync(server, _admin, "bgplb-speaker");
+        var origin = new Uri(config.Host);
+        await using var relay = new TcpRelay(new IPEndPoint(IPAddress.Parse(origin.Host), origin.Port));
+        relay.Start();
+        config.Host = $"https://{origin.Host}:{relay.Port}";
+        using var viaRelay = new ApiConnection(config);
+        await StartAsync(["web"], viaRelay);
+        await StoredWhenAsync(o => Text(Session(o, "router")?["state"]) == "Established", "the router session Established");
+
+        await relay.StopAsync();
+        await _router.RemovePeerAsync("daemon", "test cuts the session", CancellationToken.None);
+        await Eventually.True(() => Log.Contains("[NodeStateFailed]", StringComparison.Ordinal), Bound, "the writer saw the server away:\n" + Log);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // a few failed tries
+        Assert.Equal("Established", Text(Session((await StoredAsync())!, "router")!["state"])); // nothing reached the server
+
+        relay.Start();
+        var stored = await StoredWhenAsync(o => Text(Session(o, "router")?["state"]) is { Length: > 0 } s && s != "Established",
+            "the cut written once the server is back");
+        Assert.Contains("Cease", Text(Session(stored, "router")!["reason"]), StringComparison.Ordinal);
     }
 
     private static JsonNode? ValidOf(JsonNode o) =>
