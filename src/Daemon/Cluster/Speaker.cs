@@ -26,6 +26,7 @@ public sealed class Speaker : IAsyncDisposable
     private readonly EventRecorder _events;
     private readonly Channel<(ClusterObject About, string Message)> _pendingEvents = Channel.CreateUnbounded<(ClusterObject, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly NodeStateWriter _nodeState;
 
     /// <param name="run">The engines' options (node, ports, drain); its source is set here.</param>
     public Speaker(ApiConnection api, SpeakerOptions options, RunOptions run, ILoggerFactory loggers, TimeProvider time)
@@ -47,6 +48,7 @@ public sealed class Speaker : IAsyncDisposable
         _refusals = new RefusalReporter(_log);
         _source.Built += built =>
         {
+            _nodeState.Report(built);
             foreach (var pending in _refusals.Report(built))
             {
                 _pendingEvents.Writer.TryWrite(pending);
@@ -54,6 +56,8 @@ public sealed class Speaker : IAsyncDisposable
         };
         _events = new EventRecorder(api, Component, run.NodeName, time);
         Host = new DaemonHost(run with { Source = _source, ReloadDebounce = options.Debounce, ReloadDebounceLimit = options.DebounceLimit }, loggers, time);
+        // This node's NodeState (docs/kubernetes.md): what the engines really do, written on change.
+        _nodeState = new NodeStateWriter(api, options.Namespace, run.NodeName, Host, _log, time);
         foreach (var store in _stores)
         {
             // Before the first apply the host queues these; they then make one reload after it, which finds
@@ -80,6 +84,7 @@ public sealed class Speaker : IAsyncDisposable
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var tasks = _stores.Select(s => new ResourceWatch(_api, s, _options.Watch, _log, _time, InOurNamespace(s.Type) ? _options.Namespace : null).RunAsync(watching.Token)).ToList();
         var events = WriteEventsAsync(watching.Token);
+        var nodeState = _nodeState.RunAsync(watching.Token);
         try
         {
             var first = await FirstConfigurationAsync(stop).ConfigureAwait(false);
@@ -91,7 +96,7 @@ public sealed class Speaker : IAsyncDisposable
         finally
         {
             await watching.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll([.. tasks, events]).ConfigureAwait(false);
+            await Task.WhenAll([.. tasks, events, nodeState]).ConfigureAwait(false);
             Log.SpeakerStopped(_log, Host.Options.NodeName);
         }
     }

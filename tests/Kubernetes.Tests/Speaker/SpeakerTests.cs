@@ -45,6 +45,20 @@ public sealed class SpeakerTests(ApiServer server, ITestOutputHelper output)
         Assert.StartsWith("spec.bfdProfile: BFDProfile \"missing\" does not exist", message, StringComparison.Ordinal);
         Assert.True(lab.Prefixes().SetEquals(["198.18.20.1/32"]), lab.Diagnostics());
 
+        // The speaker's NodeState says the session is Established.
+        await Eventually.True(async () =>
+        {
+            try
+            {
+                var state = (System.Text.Json.JsonElement)await lab.Admin.CustomObjects.GetNamespacedCustomObjectAsync("bgplb.io", "v1beta1", lab.Namespace, "nodestates", lab.Nodes[0]);
+                return state.GetRawText().Contains("Established", StringComparison.Ordinal);
+            }
+            catch (k8s.Autorest.HttpOperationException)
+            {
+                return false;
+            }
+        }, SpeakerLab.Bound, "the speaker's NodeState with its Established session\n" + lab.Diagnostics());
+
         await lab.DeleteServiceAsync("web");
         await lab.HoldsAsync([], "after the Service was deleted");
         // Further applies (the delete's) do not repeat the finding.

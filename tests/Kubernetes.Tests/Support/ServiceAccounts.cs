@@ -9,6 +9,16 @@ public static class ServiceAccounts
 {
     private const string SystemNamespace = "bgplb-system";
 
+    /// <summary>The test server's connection with a fresh TokenRequest token of <paramref name="serviceAccount"/> (in bgplb-system), and nothing else.</summary>
+    public static async Task<KubernetesClientConfiguration> ConfigurationAsync(ApiServer server, k8s.Kubernetes admin, string serviceAccount)
+    {
+        var request = await admin.CoreV1.CreateNamespacedServiceAccountTokenAsync(
+            new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { ExpirationSeconds = 3600 } }, serviceAccount, SystemNamespace);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath);
+        config.AccessToken = request.Status.Token;
+        return config;
+    }
+
     /// <summary>
     /// A kubeconfig of the <c>bgplb-controller</c> ServiceAccount (a TokenRequest token) for a controller whose
     /// Lease and pools are in <paramref name="ns"/>: deploy/rbac is installed, and its Role and RoleBinding for
