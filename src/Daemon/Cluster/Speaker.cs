@@ -46,6 +46,10 @@ public sealed class Speaker : IAsyncDisposable
         ];
         _source = new SpeakerSource(_stores, _services, options.Namespace, options.LoadBalancerClass);
         _refusals = new RefusalReporter(_log);
+        _events = new EventRecorder(api, Component, run.NodeName, time);
+        Host = new DaemonHost(run with { Source = _source, ReloadDebounce = options.Debounce, ReloadDebounceLimit = options.DebounceLimit }, loggers, time);
+        // This node's NodeState (docs/kubernetes.md): what the engines really do, written on change.
+        _nodeState = new NodeStateWriter(api, options.Namespace, run.NodeName, Host, _log, time);
         _source.Built += built =>
         {
             _nodeState.Report(built);
@@ -54,10 +58,6 @@ public sealed class Speaker : IAsyncDisposable
                 _pendingEvents.Writer.TryWrite(pending);
             }
         };
-        _events = new EventRecorder(api, Component, run.NodeName, time);
-        Host = new DaemonHost(run with { Source = _source, ReloadDebounce = options.Debounce, ReloadDebounceLimit = options.DebounceLimit }, loggers, time);
-        // This node's NodeState (docs/kubernetes.md): what the engines really do, written on change.
-        _nodeState = new NodeStateWriter(api, options.Namespace, run.NodeName, Host, _log, time);
         foreach (var store in _stores)
         {
             // Before the first apply the host queues these; they then make one reload after it, which finds

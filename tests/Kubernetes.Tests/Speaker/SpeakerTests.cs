@@ -1,4 +1,5 @@
 using BgpLb.Kubernetes.Tests.Support;
+using k8s;
 using Xunit.Abstractions;
 
 namespace BgpLb.Kubernetes.Tests.Speaker;
