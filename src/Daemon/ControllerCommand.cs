@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 using BgpLb.Daemon.Admin;
 using BgpLb.Daemon.Cluster;
 using BgpLb.Daemon.Runtime;
-using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 
 namespace BgpLb.Daemon;
@@ -20,13 +18,9 @@ internal static class ControllerCommand
 {
     public static Command Create()
     {
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file (default: the Pod's in-cluster service account)" };
-        var ns = new Option<string>("--namespace")
-        {
-            Description = "namespace of the Lease and of the IPAddressPools read (default: $POD_NAMESPACE, else bgplb-system)",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } pod ? pod : "bgplb-system",
-        };
-        var lbClass = new Option<string?>("--load-balancer-class") { Description = "serve only Services of this spec.loadBalancerClass (default: be the cluster's default: Services without a class, and bgplb.io/bgplb)" };
+        var kubeconfig = ClusterCommandOptions.Kubeconfig();
+        var ns = ClusterCommandOptions.Namespace("namespace of the Lease and of the IPAddressPools read");
+        var lbClass = ClusterCommandOptions.LoadBalancerClass();
         var identity = new Option<string>("--identity")
         {
             Description = "this replica's name in the Lease (default: $POD_NAME, else host name and process id)",
@@ -95,27 +89,13 @@ internal static class ControllerCommand
     {
         using var loggers = new LineLoggerProvider(Console.Out, json, level, TimeProvider.System);
         var log = loggers.CreateLogger("BgpLb.Daemon.Controller");
-        ApiConnection api;
-        try
+        if (ApiConnection.TryOpen(kubeconfig, out var problem) is not { } connection)
         {
-            api = ApiConnection.Open(kubeconfig);
-        }
-        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine(kubeconfig is null
-                ? $"error: not in a cluster ({e.Message}); give --kubeconfig"
-                : $"error: --kubeconfig {kubeconfig}: {e.Message}");
+            Console.Error.WriteLine("error: " + problem);
             return Program.ExitInvalid;
         }
-        using var connection = api;
-        using var stop = new CancellationTokenSource();
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var stop = new StopSignals();
+        using var api = connection;
         using var controller = new Controller(api, options, log, TimeProvider.System);
         try
         {

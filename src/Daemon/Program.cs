@@ -15,6 +15,7 @@ internal static class Program
             ValidateCommand.Create(Console.Out, Console.Error),
             RunCommand.Create(),
             ControllerCommand.Create(),
+            SpeakerCommand.Create(),
             BfdWorker.BfdWorkerCommand.Create(),
         };
         var parsed = root.Parse(args);

@@ -22,37 +22,15 @@ internal static class RunCommand
         var config = new Option<string>("--config") { Description = "a YAML file or a folder of them (multi-document, Kubernetes-shaped)", Required = true };
         var state = new Option<string>("--state") { Description = "where allocations are kept across restarts (written atomically)", DefaultValueFactory = _ => DefaultStatePath };
         var node = new Option<string>("--node") { Description = "this node's name, for node selectors (default: the host name)", DefaultValueFactory = _ => Environment.MachineName };
-        var logFormat = new Option<string>("--log-format") { Description = "text or json: one line per event either way", DefaultValueFactory = _ => "text" };
-        logFormat.AcceptOnlyFromAmong("text", "json");
-        var logLevel = new Option<LogLevel>("--log-level") { Description = "the least severe events written", DefaultValueFactory = _ => LogLevel.Information };
-        var bgpPort = new Option<int>("--bgp-port") { Description = "TCP port on which peers may connect to us ([::], both families); 0: do not listen", DefaultValueFactory = _ => 179 };
-        bgpPort.Validators.Add(r =>
-        {
-            if (r.GetValue(bgpPort) is < 0 or > 65535)
-            {
-                r.AddError("--bgp-port must be 0 to 65535");
-            }
-        });
-        var heartbeatPort = new Option<int>("--heartbeat-port") { Description = "UDP port of the L2 heartbeat between the daemons of the config's Nodes (docs/l2.md)", DefaultValueFactory = _ => RunOptions.DefaultHeartbeatPort };
-        heartbeatPort.Validators.Add(r =>
-        {
-            if (r.GetValue(heartbeatPort) is < 1 or > 65535)
-            {
-                r.AddError("--heartbeat-port must be 1 to 65535");
-            }
-        });
         var command = new Command("run", "run the daemon standalone: allocate VIPs for the Services of the config and announce them to its BGP peers")
         {
-            config, state, node, logFormat, logLevel, bgpPort, heartbeatPort,
+            config, state, node,
         };
-        var admin = new AdminCommandOptions();
-        admin.AddTo(command);
+        var engine = new EngineCommandOptions();
+        engine.AddTo(command);
         command.SetAction((parsed, cancellationToken) => RunAsync(
-            new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!)
-            {
-                BgpPort = parsed.GetValue(bgpPort), HeartbeatPort = parsed.GetValue(heartbeatPort), DrainWait = admin.DrainWait(parsed),
-            },
-            admin.Read(parsed), parsed.GetValue(logFormat) == "json", parsed.GetValue(logLevel)));
+            engine.Apply(new RunOptions(parsed.GetValue(config)!, parsed.GetValue(state)!, parsed.GetValue(node)!), parsed),
+            engine.Admin(parsed), engine.Json(parsed), engine.Level(parsed)));
         return command;
     }
 

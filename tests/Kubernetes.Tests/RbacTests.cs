@@ -119,14 +119,8 @@ public sealed class RbacTests(ApiServer server) : IAsyncLifetime
     }
 
     /// <summary>A client that authenticates with a fresh token of the ServiceAccount, and nothing else.</summary>
-    private async Task<k8s.Kubernetes> ClientAsAsync(k8s.Kubernetes admin, string serviceAccount)
-    {
-        var request = await admin.CoreV1.CreateNamespacedServiceAccountTokenAsync(
-            new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { ExpirationSeconds = 3600 } }, serviceAccount, SystemNamespace);
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(server.KubeconfigPath);
-        config.AccessToken = request.Status.Token;
-        return new k8s.Kubernetes(config);
-    }
+    private async Task<k8s.Kubernetes> ClientAsAsync(k8s.Kubernetes admin, string serviceAccount) =>
+        new(await ServiceAccounts.ConfigurationAsync(server, admin, serviceAccount));
 
     private async Task<V1Service> CreateServiceAsync(k8s.Kubernetes admin) =>
         await admin.CoreV1.CreateNamespacedServiceAsync(new V1Service

@@ -100,7 +100,7 @@ internal sealed class AdminService(DaemonHost host, AdminEvents events, TimeProv
     public override Task<ConfigStatus> GetConfig(GetConfigRequest request, ServerCallContext context)
     {
         var snapshot = host.Current ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "no configuration has been applied yet"));
-        var status = new ConfigStatus { Path = Path.GetFullPath(host.Options.ConfigPath), Node = host.Options.NodeName };
+        var status = new ConfigStatus { Path = host.Options.Source?.Description ?? Path.GetFullPath(host.Options.ConfigPath), Node = host.Options.NodeName };
         if (host.ConfigAppliedAt is { } applied)
         {
             status.LoadedAt = Timestamp.FromDateTimeOffset(applied);

@@ -209,6 +209,13 @@ internal static class AdminViews
             }
             yield return vip;
         }
+        // The speaker's Services whose status names an address it cannot announce (in no pool, …): listed, with why.
+        foreach (var unassigned in host.Unassigned)
+        {
+            var vip = new Vip { Service = unassigned.Service.ToString(), NotAnnounced = unassigned.Reason };
+            vip.Addresses.AddRange(unassigned.Addresses.Select(a => a.ToString()));
+            yield return vip;
+        }
     }
 
     /// <summary>

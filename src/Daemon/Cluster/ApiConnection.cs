@@ -31,6 +31,21 @@ public sealed class ApiConnection : IDisposable
         ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
         : KubernetesClientConfiguration.InClusterConfig());
 
+    /// <summary>As <see cref="Open"/>, but null when neither the kubeconfig nor a service account is usable, with <paramref name="error"/> saying what to give instead.</summary>
+    public static ApiConnection? TryOpen(string? kubeconfig, out string error)
+    {
+        error = "";
+        try
+        {
+            return Open(kubeconfig);
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            error = kubeconfig is null ? $"not in a cluster ({e.Message}); give --kubeconfig" : $"--kubeconfig {kubeconfig}: {e.Message}";
+            return null;
+        }
+    }
+
     /// <summary>Sends <paramref name="request"/> (path relative to the server) with the client's credentials; the body is read by the caller.</summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, bool stream, CancellationToken cancellationToken)
     {

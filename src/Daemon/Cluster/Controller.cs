@@ -93,7 +93,8 @@ public sealed partial class Controller : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _ipMode = await ServerHasIpModeAsync(cancellationToken).ConfigureAwait(false);
-        Log.ControllerStarting(_log, _options.Identity, _options.Namespace, _options.LoadBalancerClass ?? "(default: Services without a class, and " + AllocatorOptions.DefaultLoadBalancerClass + ")", _ipMode);
+        var classRule = LoadBalancerClassRule.Describe(_options.LoadBalancerClass);
+        Log.ControllerStarting(_log, _options.Identity, _options.Namespace, classRule, _ipMode);
         var tasks = new List<Task>
         {
             new ResourceWatch(_api, _services, _options.Watch, _log, _time).RunAsync(cancellationToken),

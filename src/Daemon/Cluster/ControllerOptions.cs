@@ -31,7 +31,5 @@ public sealed record ControllerOptions
 
     public WatchOptions Watch { get; init; } = new();
 
-    public Allocator.AllocatorOptions AllocatorOptions => LoadBalancerClass is null
-        ? new Allocator.AllocatorOptions()
-        : new Allocator.AllocatorOptions { LoadBalancerClass = LoadBalancerClass, IsDefaultClass = false };
+    public Allocator.AllocatorOptions AllocatorOptions => LoadBalancerClassRule.Options(LoadBalancerClass);
 }

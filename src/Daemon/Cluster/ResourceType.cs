@@ -13,6 +13,22 @@ public sealed record ResourceType(string Kind, string ApiVersion, string Plural,
 
     public static readonly ResourceType IpAddressPools = new("IPAddressPool", "bgplb.io/v1beta1", "ipaddresspools", Namespaced: true);
 
+    public static readonly ResourceType Nodes = new("Node", "v1", "nodes", Namespaced: false);
+
+    public static readonly ResourceType EndpointSlices = new("EndpointSlice", "discovery.k8s.io/v1", "endpointslices", Namespaced: true);
+
+    public static readonly ResourceType Secrets = new("Secret", "v1", "secrets", Namespaced: true);
+
+    public static readonly ResourceType BgpPeers = new("BGPPeer", "bgplb.io/v1beta1", "bgppeers", Namespaced: true);
+
+    public static readonly ResourceType BgpAdvertisements = new("BGPAdvertisement", "bgplb.io/v1beta1", "bgpadvertisements", Namespaced: true);
+
+    public static readonly ResourceType L2Advertisements = new("L2Advertisement", "bgplb.io/v1beta1", "l2advertisements", Namespaced: true);
+
+    public static readonly ResourceType BfdProfiles = new("BFDProfile", "bgplb.io/v1beta1", "bfdprofiles", Namespaced: true);
+
+    public static readonly ResourceType Communities = new("Community", "bgplb.io/v1beta1", "communities", Namespaced: true);
+
     private string Root => (ApiVersion.Contains('/', StringComparison.Ordinal) ? "apis/" : "api/") + ApiVersion + "/";
 
     /// <summary>The collection across all namespaces: core kinds under /api, the others under /apis.</summary>

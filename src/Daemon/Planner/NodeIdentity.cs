@@ -18,6 +18,12 @@ public sealed record NodeIdentity(string Name, ImmutableDictionary<string, strin
         return new NodeIdentity(name, node?.Labels ?? ImmutableDictionary<string, string>.Empty.Add(HostnameLabel, name));
     }
 
+    /// <summary>
+    /// Labelled node.kubernetes.io/exclude-from-external-load-balancers (Kubernetes' well-known label, which
+    /// MetalLB honours too): the node announces no VIP, over BGP or L2.
+    /// </summary>
+    public bool ExcludedFromLoadBalancers => Labels.ContainsKey(L2Fallback.Election.ElectionNode.ExcludeFromExternalLoadBalancers);
+
     /// <summary>An empty selector list selects every node (MetalLB's nodeSelectors); otherwise any one selector must match.</summary>
     public bool IsSelectedBy(ImmutableArray<Allocator.LabelSelector> selectors) =>
         selectors.IsDefaultOrEmpty || selectors.Any(s => s.Matches(Labels));

@@ -95,6 +95,7 @@ public static class Planner
         private readonly HashSet<ServiceKey> _local;
         private readonly HashSet<ServiceKey> _localReady;
         private readonly string _localReason;
+        private readonly string _excludedReason;
 
         public Work(ConfigSnapshot snapshot, NodeIdentity node)
         {
@@ -107,6 +108,7 @@ public static class Planner
             // Only Local Services need looking up, and they are few: no dictionary of every Service.
             _local = snapshot.Services.Where(s => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local).Select(s => s.Key).ToHashSet();
             _localReason = $"externalTrafficPolicy is Local and node {node.Name} has no ready endpoint";
+            _excludedReason = $"node {node.Name} is labelled {L2Fallback.Election.ElectionNode.ExcludeFromExternalLoadBalancers}";
             Routes = new PeerRoutes[Peers.Length];
             for (var i = 0; i < Peers.Length; i++)
             {
@@ -135,6 +137,11 @@ public static class Planner
             var pool = _lastPool is { } last && ReferenceEquals(last.Name, assignment.Pool) ? last : PoolOf(assignment.Pool);
             _lastPool = pool;
             var (bgpAds, l2Ads) = (pool.Bgp, pool.L2);
+            if (_node.ExcludedFromLoadBalancers)
+            {
+                Notices.Add(new ServiceNotice(assignment.Service, _excludedReason));
+                return;
+            }
             if (_local.Count > 0 && _local.Contains(assignment.Service) && !_localReady.Contains(assignment.Service))
             {
                 Notices.Add(new ServiceNotice(assignment.Service, _localReason));

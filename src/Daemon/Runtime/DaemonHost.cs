@@ -20,6 +20,20 @@ public sealed record RunOptions(string ConfigPath, string StatePath, string Node
     /// <summary>Quiet time after a file change before reloading: editors write a file in several steps.</summary>
     public TimeSpan ReloadDebounce { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// When a quiet time ends at the latest after its first request, however many follow: with the default
+    /// (equal to <see cref="ReloadDebounce"/>) the quiet time is not extended by later requests; a source whose
+    /// changes come in streams (watch events) extends it up to this, so a burst is one apply and a steady stream
+    /// still applies at this pace.
+    /// </summary>
+    public TimeSpan? ReloadDebounceLimit { get; init; }
+
+    /// <summary>Where the configuration and the addresses come from when not from <see cref="ConfigPath"/> through the allocator and <see cref="StatePath"/>.</summary>
+    public ISnapshotSource? Source { get; init; }
+
+    /// <summary>Where a drain is kept across restarts; null: beside <see cref="StatePath"/>.</summary>
+    public string? DrainPath { get; init; }
+
     /// <summary>UDP port of the L2 heartbeat between the daemons of the config's Nodes (docs/l2.md); MetalLB's memberlist port by default.</summary>
     public int HeartbeatPort { get; init; } = DefaultHeartbeatPort;
 
@@ -92,7 +106,7 @@ public sealed class DaemonHost : IAsyncDisposable
         _configCache = configCache ?? new ConfigCache();
         _bfd = new BfdCoupling(_speaker, _log, options.BfdWorkerCommand ?? BfdWorker.BfdWorkerCommand.DefaultCommandLine(), options.UdpSocketFactory);
         _l2 = new L2Runtime(options.NodeName, options.HeartbeatPort, loggers, _log, time);
-        _drain = new Runtime.Drain(_speaker, Runtime.Drain.PathBeside(options.StatePath), options.DrainWait, time, _log);
+        _drain = new Runtime.Drain(_speaker, options.DrainPath ?? Runtime.Drain.PathBeside(options.StatePath), options.DrainWait, time, _log);
         CoupleDrainToL2();
     }
 
@@ -133,6 +147,9 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>Pool usage as of the last apply (read on the control loop, which owns the allocator).</summary>
     public ImmutableArray<PoolStatus> PoolUsage { get; private set; } = [];
 
+    /// <summary>With a <see cref="RunOptions.Source"/>: the Services whose addresses are not announced, and why, as of the last apply.</summary>
+    public ImmutableArray<UnassignedService> Unassigned { get; private set; } = [];
+
     /// <summary>When the running configuration was applied.</summary>
     public DateTimeOffset? ConfigAppliedAt { get; private set; }
 
@@ -165,9 +182,9 @@ public sealed class DaemonHost : IAsyncDisposable
     public async Task RunAsync(ConfigSnapshot initial, int initialWarnings, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(initial);
-        var saved = _state.Read();
+        var saved = _options.Source is null ? _state.Read() : null;
         _restarted = saved is not null;
-        Log.Starting(_log, _options.ConfigPath, _options.StatePath, _options.NodeName,
+        Log.Starting(_log, _options.Source?.Description ?? _options.ConfigPath, _options.Source is null ? _options.StatePath : "(none: addresses from the source)", _options.NodeName,
             saved is { } s ? string.Create(CultureInfo.InvariantCulture, $"restarting with {s.Length} saved assignments") : "first start (no state file)");
         if (!await ApplyAsync(initial, null, saved, "start", initialWarnings, stop).ConfigureAwait(false))
         {
@@ -177,8 +194,8 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             _speaker.Listen(new IPEndPoint(IPAddress.IPv6Any, _options.BgpPort), _options.SocketFactory);
         }
-        using var watcher = WatchConfig();
-        if (ConfigLoader.ChangedSince(_options.ConfigPath, _configCache))
+        using var watcher = _options.Source is null ? WatchConfig() : null;
+        if (_options.Source is null && ConfigLoader.ChangedSince(_options.ConfigPath, _configCache))
         {
             RequestReload("changed while starting", immediate: false);
         }
@@ -203,10 +220,15 @@ public sealed class DaemonHost : IAsyncDisposable
         await StopPeersAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Waits out the quiet time of a file change, taking the requests that come meanwhile; a SIGHUP among them ends the wait at once.</summary>
+    /// <summary>
+    /// Waits out the quiet time of a change, taking the requests that come meanwhile (each one restarts it,
+    /// up to <see cref="RunOptions.ReloadDebounceLimit"/> after the first); a SIGHUP among them ends the wait at once.
+    /// </summary>
     private async Task QuietTimeAsync(List<string> reasons, CancellationToken stop)
     {
-        var deadline = _time.GetTimestamp() + (long)(_options.ReloadDebounce.TotalSeconds * _time.TimestampFrequency);
+        long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+        var limit = _time.GetTimestamp() + Ticks(_options.ReloadDebounceLimit ?? _options.ReloadDebounce);
+        var deadline = Math.Min(limit, _time.GetTimestamp() + Ticks(_options.ReloadDebounce));
         while (true)
         {
             var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
@@ -222,6 +244,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 {
                     return;
                 }
+                deadline = Math.Min(limit, _time.GetTimestamp() + Ticks(_options.ReloadDebounce));
             }
             catch (OperationCanceledException) when (!stop.IsCancellationRequested)
             {
@@ -246,7 +269,7 @@ public sealed class DaemonHost : IAsyncDisposable
     {
         Log.ReloadRequested(_log, trigger);
         var started = _time.GetTimestamp();
-        var result = ConfigLoader.Load(_options.ConfigPath, _configCache);
+        var result = _options.Source?.Load() ?? ConfigLoader.Load(_options.ConfigPath, _configCache);
         var loaded = _time.GetElapsedTime(started);
         if (result.Snapshot is not { } snapshot)
         {
@@ -296,23 +319,34 @@ public sealed class DaemonHost : IAsyncDisposable
         var delta = changes is { } c && Current is not null && ReferenceEquals(c.Base, Current) && !poolsChanged && restore is null ? c : null;
         var results = new List<AllocationResult>();
         AssignmentDelta? moved = null;
-        if (delta is not null)
+        ImmutableArray<Assignment> assignments;
+        if (_options.Source is { } source)
         {
-            moved = AllocateChanges(delta, results);
+            var given = source.Assign(snapshot);
+            (assignments, Unassigned, PoolUsage) = (given.Assignments, given.Unassigned, given.Pools);
         }
-        else if (!AllocateAll(snapshot, restore, poolsChanged, trigger, results))
+        else
         {
-            return false;
+            if (delta is not null)
+            {
+                moved = AllocateChanges(delta, results);
+            }
+            else if (!AllocateAll(snapshot, restore, poolsChanged, trigger, results))
+            {
+                return false;
+            }
+            _poolsKey = poolsKey;
+            LogChanges(results);
+            PublishChanges(results);
+            assignments = moved is { } m ? Merge(_assignments, m) : results.Count == 0 && !poolsChanged && !_assignments.IsDefault ? _assignments : _allocator.Assignments;
         }
-        _poolsKey = poolsKey;
-        LogChanges(results);
-        PublishChanges(results);
-
-        var assignments = moved is { } m ? Merge(_assignments, m) : results.Count == 0 && !poolsChanged && !_assignments.IsDefault ? _assignments : _allocator.Assignments;
         _vips = moved is { } d ? _vips + d.Added.Sum(a => a.Addresses.Length) - d.Removed.Sum(a => a.Addresses.Length) : assignments.Sum(a => a.Addresses.Length);
         _assignments = assignments;
         var allocated = Lap();
-        Save(assignments, moved);
+        if (_options.Source is null)
+        {
+            Save(assignments, moved);
+        }
         var stored = Lap();
 
         var node = NodeIdentity.From(snapshot, _options.NodeName);
@@ -328,7 +362,10 @@ public sealed class DaemonHost : IAsyncDisposable
         warnings += await ApplyBfdAsync(snapshot, plan, stop).ConfigureAwait(false);
         warnings += await _l2.ApplyAsync(snapshot, assignments, node).ConfigureAwait(false);
         Current = snapshot;
-        PoolUsage = _allocator.Status();
+        if (_options.Source is null)
+        {
+            PoolUsage = _allocator.Status();
+        }
         ConfigAppliedAt = _time.GetUtcNow();
         LastRejected = null;
         _firstApply = false;

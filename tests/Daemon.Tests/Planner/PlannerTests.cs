@@ -157,6 +157,18 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_node_labelled_exclude_from_external_load_balancers_announces_nothing_and_says_why()
+    {
+        var yaml = Pool("vips", "198.18.0.0/30") + TwoPeers + Doc("BGPAdvertisement", "all", "{}") + Service("a")
+            + Node("node-1", "node.kubernetes.io/exclude-from-external-load-balancers: \"\"") + Node("node-2", "rack: r2");
+        var excluded = PlanFor(yaml, "node-1");
+        Assert.Empty(Prefixes(excluded, "tor-a"));
+        Assert.Empty(Prefixes(excluded, "tor-b"));
+        Assert.Equal("node node-1 is labelled node.kubernetes.io/exclude-from-external-load-balancers", Assert.Single(excluded.NotAnnounced).Reason);
+        Assert.Equal(["198.18.0.0/32"], Prefixes(PlanFor(yaml, "node-2"), "tor-a"));
+    }
+
+    [Fact]
     public void A_node_without_a_node_object_is_matched_by_its_hostname_label()
     {
         var yaml = Pool("vips", "198.18.0.0/30") + TwoPeers

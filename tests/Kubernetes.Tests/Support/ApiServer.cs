@@ -34,7 +34,27 @@ public sealed class ApiServer : IAsyncLifetime
                 $"{ScriptVariable} must name a script that starts a kube-apiserver ('SCRIPT start DIR' prints a kubeconfig path, " +
                 $"'SCRIPT stop DIR' stops it); it is '{script}'. ./test.sh points it at ../shared/k8s/apiserver.sh.");
         }
-        _dir = Directory.CreateTempSubdirectory("bgplbk-apiserver-").FullName;
+        _dir = Directory.CreateTempSubdirectory(DirPrefix).FullName;
+        await StartAsync();
+    }
+
+    /// <summary>The prefix of the server's folder under /tmp (a test's own server takes its own).</summary>
+    public string DirPrefix { get; init; } = "bgplbk-apiserver-";
+
+    /// <summary>Stops the server and its etcd (their data stays in <see cref="Dir"/>): the API server is away until <see cref="StartAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        var (code, stdout, stderr) = await RunAsync(Script, $"stop {Dir}", TimeSpan.FromSeconds(30));
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"'{Script} stop {Dir}' exited {code}:\n{stdout}\n{stderr}");
+        }
+    }
+
+    /// <summary>(Re)starts the server on the data of <see cref="Dir"/>; it may listen on another port, which <see cref="KubeconfigPath"/> then names.</summary>
+    public async Task StartAsync()
+    {
+        var script = Script;
         var (code, stdout, stderr) = await RunAsync(script, $"start {_dir}", StartTimeout);
         var path = stdout.Trim().Split('\n').LastOrDefault()?.Trim() ?? "";
         if (code != 0 || !File.Exists(path))
@@ -44,6 +64,11 @@ public sealed class ApiServer : IAsyncLifetime
         }
         KubeconfigPath = path;
     }
+
+    private static string Script => Environment.GetEnvironmentVariable(ScriptVariable)!;
+
+    /// <summary>The API server's port as the kubeconfig names it (a restart may change it).</summary>
+    public int Port => new Uri(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath).Host).Port;
 
     /// <summary>A client with the admin's rights (installs CRDs and RBAC, plays the cluster).</summary>
     public k8s.Kubernetes AdminClient() =>

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace BgpLb.Kubernetes.Tests.Support;
@@ -9,58 +7,23 @@ namespace BgpLb.Kubernetes.Tests.Support;
 /// <c>dotnet bgplb.dll controller</c> as a real process against the test's API server (as the kubeconfig's user), with short Lease
 /// times so failover fits a test; its output is kept for assertions and for the failure message.
 /// </summary>
-public sealed partial class ControllerProcess : IDisposable
+public sealed partial class ControllerProcess : CapturedProcess
 {
     /// <summary>The Lease times the tests run with (seconds): a dead leader is replaced within LeaseDuration + RetryPeriod.</summary>
     public const double LeaseDuration = 4;
     public const double RenewDeadline = 3;
     public const double RetryPeriod = 1;
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly Lock _lock = new();
-    private bool _disposed;
-
     public ControllerProcess(string kubeconfig, string ns, string loadBalancerClass, string identity)
-    {
-        Identity = identity;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
+        : base("dotnet",
+        [
             Path.Combine(AppContext.BaseDirectory, "bgplb.dll"), "controller",
             "--kubeconfig", kubeconfig, "--namespace", ns, "--load-balancer-class", loadBalancerClass, "--identity", identity,
             "--lease-duration", Seconds(LeaseDuration), "--renew-deadline", Seconds(RenewDeadline), "--retry-period", Seconds(RetryPeriod),
             "--admin-socket", "", "--metrics-address", "",
-        })
-        {
-            info.ArgumentList.Add(argument);
-        }
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
+        ]) => Identity = identity;
 
     public string Identity { get; }
-
-    public bool HasExited => _process.HasExited;
-
-    public string Output
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _output.ToString();
-            }
-        }
-    }
 
     /// <summary>Whether this replica logged that it leads (since its start).</summary>
     public bool Leads => Output.Contains($"controller {Identity} is the leader", StringComparison.Ordinal);
@@ -71,53 +34,20 @@ public sealed partial class ControllerProcess : IDisposable
     /// <summary>The addresses restored at its last term's start, as it logged them.</summary>
     public int? Restored => RestoredPattern().Matches(Output) is { Count: > 0 } all ? int.Parse(all[^1].Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
-    /// <summary>SIGKILL: the Lease stays held by this identity until it runs out.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(10_000);
-        }
-    }
-
     /// <summary>SIGTERM, then waits for the exit code.</summary>
     public int Stop()
     {
-        if (!_process.HasExited)
+        if (!Process.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Process.Id.ToString(CultureInfo.InvariantCulture)]);
             kill.WaitForExit(10_000);
         }
-        if (!_process.WaitForExit(20_000))
+        if (!Process.WaitForExit(20_000))
         {
-            _process.Kill();
+            Process.Kill();
             Assert.Fail($"controller {Identity} did not stop within 20 s of SIGTERM:\n{Output}");
         }
-        return _process.ExitCode;
-    }
-
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return; // the test's using and its lab both dispose
-        }
-        _disposed = true;
-        Kill();
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_lock)
-        {
-            _output.AppendLine(line);
-        }
+        return Process.ExitCode;
     }
 
     private static string Seconds(double value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using BgpLb.Kubernetes.Tests.Cluster;
+using BgpLb.Kubernetes.Tests.Support;
+using k8s;
+using k8s.Models;
+using Xunit.Abstractions;
+
+namespace BgpLb.Kubernetes.Tests;
+
+/// <summary>
+/// The container image of <c>deploy/image/build.sh</c>: a docker-archive whose digests are right, and whose one
+/// layer is enough to run: its root filesystem, entered with chroot as the Deployment's user 65534, runs
+/// <c>bgplbctl</c> and <c>bgplb controller</c> with the manifest's arguments only (every other option at its
+/// default), and that controller allocates through the real API server over TLS with the image's own OpenSSL.
+/// </summary>
+[Collection(ApiServerGroup.Name)]
+public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
+{
+    private static readonly TimeSpan BuildBound = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private static readonly string[] PoolAddresses = ["198.18.7.0/29"];
+
+    [Fact]
+    public async Task The_image_runs_bgplbctl_and_the_controller_as_nobody_from_its_own_layer_against_the_api_server()
+    {
+        Assert.True(Environment.UserName == "root", "building and entering the image's root filesystem (chroot) needs root");
+        var dir = Directory.CreateTempSubdirectory("bgplbk-image-").FullName;
+        Process? controller = null;
+        var log = new System.Text.StringBuilder();
+        var admin = server.AdminClient();
+        var ns = Names.Namespace("image");
+        try
+        {
+            var archive = Path.Combine(dir, "bgplb-image.tar");
+            var build = Run(Path.Combine(Deploy.Root, "deploy", "image", "build.sh"), ["-t", "bgplb:test", "-o", archive], BuildBound);
+            Assert.True(build.Code == 0, $"build.sh: {build}");
+            var rootfs = Unpack(archive, dir);
+
+            var help = Run("chroot", ["--userspec=65534:65534", rootfs, "/usr/local/bin/bgplbctl", "--help"], Bound);
+            Assert.True(help.Code == 0 && help.Output.Contains("bgplbctl", StringComparison.Ordinal), help.ToString());
+
+            await admin.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+            await admin.CustomObjects.CreateNamespacedCustomObjectAsync(
+                new Dictionary<string, object>
+                {
+                    ["apiVersion"] = "bgplb.io/v1beta1",
+                    ["kind"] = "IPAddressPool",
+                    ["metadata"] = new Dictionary<string, object> { ["name"] = "pool" },
+                    ["spec"] = new Dictionary<string, object> { ["addresses"] = PoolAddresses },
+                },
+                "bgplb.io", "v1beta1", ns, "ipaddresspools");
+            var service = ResourceWatchTests.Service("web");
+            service.Spec.LoadBalancerClass = "bgplbk.example/" + ns;
+            await admin.CoreV1.CreateNamespacedServiceAsync(service, ns);
+            // As the bgplb-controller ServiceAccount; the kubeconfig carries its CA, so it works inside the root filesystem.
+            var kubeconfig = await ServiceAccounts.ControllerKubeconfigAsync(server, admin, ns);
+            File.Copy(kubeconfig, Path.Combine(rootfs, "tmp", "kubeconfig"));
+            Assert.Equal(0, Run("chmod", ["0644", Path.Combine(rootfs, "tmp", "kubeconfig")], Bound).Code); // readable by user 65534
+
+            // The Deployment's arguments, and no Lease timing: the defaults must be accepted as they are.
+            controller = Start("chroot", ["--userspec=65534:65534", rootfs, "/usr/local/bin/bgplb", "controller", "--kubeconfig", "/tmp/kubeconfig",
+                "--namespace", ns, "--load-balancer-class", "bgplbk.example/" + ns, "--admin-socket", "/tmp/admin.sock", "--metrics-address", ""], log);
+            string? ip = null;
+            await Eventually.True(async () =>
+            {
+                ip = (await admin.CoreV1.ReadNamespacedServiceAsync("web", ns)).Status?.LoadBalancer?.Ingress?.FirstOrDefault()?.Ip;
+                return ip is not null || controller.HasExited;
+            }, Bound, "an IP in the Service's status from the image's controller");
+            Assert.True(ip is not null, $"the image's controller exited with {controller.ExitCode}:\n{Text(log)}");
+            Assert.StartsWith("198.18.7.", ip, StringComparison.Ordinal);
+
+            Run("kill", ["-TERM", controller.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Bound);
+            Assert.True(controller.WaitForExit(TimeSpan.FromSeconds(20)), $"the image's controller did not stop on SIGTERM:\n{Text(log)}");
+            Assert.Equal(0, controller.ExitCode);
+            output.WriteLine(Text(log));
+        }
+        finally
+        {
+            if (controller is { HasExited: false })
+            {
+                controller.Kill(entireProcessTree: true);
+            }
+            controller?.Dispose();
+            try
+            {
+                await admin.CoreV1.DeleteNamespacedServiceAsync("web", ns); // ClusterIPs are few on the test server
+            }
+            catch (k8s.Autorest.HttpOperationException)
+            {
+                // never created
+            }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Checks the archive's manifest and digests, then unpacks its one layer; returns the root filesystem's path.</summary>
+    private string Unpack(string archive, string dir)
+    {
+        var image = Directory.CreateDirectory(Path.Combine(dir, "image")).FullName;
+        Assert.Equal(0, Run("tar", ["-xf", archive, "-C", image], Bound).Code);
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(image, "manifest.json")));
+        var entry = Assert.Single(manifest.RootElement.EnumerateArray().ToArray());
+        Assert.Equal(["bgplb:test"], entry.GetProperty("RepoTags").EnumerateArray().Select(t => t.GetString()));
+        var configName = entry.GetProperty("Config").GetString()!;
+        var configPath = Path.Combine(image, configName);
+        // The image id is the config's digest, and the config names the layer by the digest of its tar (diff_id).
+        Assert.Equal(configName, Sha256(configPath) + ".json");
+        var layer = Path.Combine(image, Assert.Single(entry.GetProperty("Layers").EnumerateArray().ToArray()).GetString()!);
+        using var config = JsonDocument.Parse(File.ReadAllText(configPath));
+        Assert.Equal("sha256:" + Sha256(layer), Assert.Single(config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().ToArray()).GetString());
+        Assert.Equal(["/usr/local/bin/bgplb"], config.RootElement.GetProperty("config").GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("amd64", config.RootElement.GetProperty("architecture").GetString());
+        var rootfs = Directory.CreateDirectory(Path.Combine(dir, "rootfs")).FullName;
+        Assert.Equal(0, Run("tar", ["-xf", layer, "-C", rootfs], Bound).Code);
+        output.WriteLine(Run("find", [rootfs, "-type", "f"], Bound).Output);
+        return rootfs;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    /// <summary>Starts a process whose output lines are appended to <paramref name="log"/> (read it with <see cref="Text"/>).</summary>
+    private static Process Start(string file, IEnumerable<string> arguments, System.Text.StringBuilder log)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(info)!;
+        void Append(string? line)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static string Text(System.Text.StringBuilder log)
+    {
+        lock (log)
+        {
+            return log.ToString();
+        }
+    }
+
+    private static ProcessResult Run(string file, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            return new ProcessResult(-1, stdout.Result, stderr.Result + $"\n(killed after {timeout})");
+        }
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private sealed record ProcessResult(int Code, string Output, string Error)
+    {
+        public override string ToString() => $"exit {Code}\n{Output}\n{Error}";
+    }
+}
