@@ -12,7 +12,7 @@ public sealed class StatusCounter : IAsyncDisposable
 {
     private readonly ApiConnection _api;
     private readonly ResourceStore _store = new(ResourceType.Services);
-    private readonly Dictionary<string, string> _status = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Version, string Status)> _status = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _changes = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
@@ -40,6 +40,12 @@ public sealed class StatusCounter : IAsyncDisposable
         }
     }
 
+    /// <summary>The first ingress IP of each Service that has one, as the watch last saw them.</summary>
+    public Dictionary<string, string> Ips() =>
+        _store.Objects().Select(o => (o.Name, Ips: ServiceStatus.IngressOf(o)))
+            .Where(s => !s.Ips.IsEmpty)
+            .ToDictionary(s => s.Name, s => s.Ips[0].ToString(), StringComparer.Ordinal);
+
     public int TotalChanges
     {
         get
@@ -57,14 +63,19 @@ public sealed class StatusCounter : IAsyncDisposable
         {
             foreach (var item in store.Objects())
             {
+                var seen = _status.TryGetValue(item.Name, out var known);
+                if (seen && known.Version == item.ResourceVersion)
+                {
+                    continue; // unchanged since the last look: 10,000 Services are not read again for each event
+                }
                 var status = item.Json.TryGetProperty("status", out var s) ? s.GetRawText() : CreationStatus;
                 // The first list is the baseline; a Service first seen later was created since, with the creation status.
-                var before = _status.TryGetValue(item.Name, out var known) ? known : _baselined ? CreationStatus : status;
+                var before = seen ? known.Status : _baselined ? CreationStatus : status;
                 if (before != status)
                 {
                     _changes[item.Name] = _changes.GetValueOrDefault(item.Name) + 1;
                 }
-                _status[item.Name] = status;
+                _status[item.Name] = (item.ResourceVersion, status);
             }
             _baselined = true;
         }
