@@ -248,7 +248,7 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
             {
                 ips = Counter.Ips().Where(i => wanted.Contains(i.Key)).ToDictionary(StringComparer.Ordinal);
                 return ips.Count == names.Length;
-            }, Bound + TimeSpan.FromSeconds(names.Length / 50.0), $"IPs for all {names.Length} Services (have {ips.Count}); controller output:\n{controller.Output}");
+            }, Bound + TimeSpan.FromSeconds(names.Length / 20.0), $"IPs for all {names.Length} Services (have {ips.Count}); controller output:\n{controller.Output}");
             Assert.Equal(names.Length, ips.Values.Distinct().Count());
             return ips;
         }
