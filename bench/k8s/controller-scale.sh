@@ -6,7 +6,7 @@
 # must list, restore and check every Service within 5 s of its process start (asserted with 10 s of slack for
 # a loaded machine; the time is printed), move no IP and send no status write (the audit log counts them).
 # Takes 10-20 minutes on a 2-core VM, most of it creating the Services and the first controller's 10,000 status writes.
-# Prints the test's measurements ("restart: ..." lines) and its verdict; the whole output is kept in
+# Prints the test's measurements ("restart: ..." lines, and the new controller's log with timestamps) and its verdict; the whole output is kept in
 # bgplbx-controller-scale.log under $TMPDIR. Needs kubectl and etcd (see tests/Kubernetes.Tests/apiserver.sh).
 # Usage: bench/k8s/controller-scale.sh [SERVICES] [NODES]   (default 10000 100)
 set -euo pipefail
@@ -21,7 +21,7 @@ dotnet test tests/Kubernetes.Tests -c Release --no-build --nologo \
   --logger "console;verbosity=detailed" >"$log" 2>&1
 rc=$?
 set -e
-grep -E '^ *restart: ' "$log" | sed 's/^ *//' | sort -u
+grep -E '^ *restart: |^ *[0-9-]+T[0-9:.]+Z ' "$log" | sed 's/^ *//' | awk '!seen[$0]++'
 grep -E '^ *(Passed|Failed) BgpLb' "$log" | sed 's/^ *//'
 [ $rc -eq 0 ] || { grep -A3 -E '^ *Error Message:' "$log" | head -8; echo "full output: $log" >&2; }
 exit $rc

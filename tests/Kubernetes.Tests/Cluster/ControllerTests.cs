@@ -117,6 +117,8 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         await Eventually.True(() => second.Passes > 0, Bound, $"the second controller's first pass:\n{second.Output}");
         var converged = clock.Elapsed;
         output.WriteLine($"restart: {count} Services and {ScaleObjects.Nodes} Nodes listed, restored and checked {converged.TotalSeconds:0.00} s after the new controller process started; its pass: {second.LastPass}");
+        // Where the time went (process start, lists, Lease, restore, pass), for docs/performance.md.
+        output.WriteLine("restart: the new controller's log until then:\n" + second.Output);
         Assert.Equal(count, second.Restored);
         Assert.Equal(0, second.StatusWrites);
         Assert.Empty(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, mark));
