@@ -23,11 +23,15 @@ public sealed class ClusterConfiguration
     /// <summary>Objects the last build took over from the one before instead of reading them again.</summary>
     public int LastReused => _cache.LastHits;
 
+    /// <summary>Objects the last build was given.</summary>
+    public int LastObjects { get; private set; }
+
     /// <summary>Builds a snapshot from every object of <paramref name="stores"/>.</summary>
     public ClusterConfigResult Build(IEnumerable<ResourceStore> stores)
     {
         ArgumentNullException.ThrowIfNull(stores);
         var objects = stores.SelectMany(s => s.Objects()).ToList();
+        LastObjects = objects.Count;
         var sourced = objects.Select(o => new SourcedObject(o.Subject, o.ResourceVersion, o.Type.ApiVersion, o.Type.Kind, o.Json)).ToList();
         var first = ConfigLoader.LoadObjects(sourced, _cache);
         if (first.Snapshot is { } snapshot)

@@ -285,7 +285,8 @@ public sealed partial class Controller : IDisposable
         if (changed > 0 || writes.Count > 0 || restore)
         {
             var total = _time.GetElapsedTime(started);
-            Log.Reconciled(_log, snapshot.Services.Length, allocator.Count, changed, writes.Count, read.TotalMilliseconds, total.TotalMilliseconds);
+            Log.Reconciled(_log, snapshot.Services.Length, allocator.Count, changed, writes.Count, read.TotalMilliseconds,
+                _configuration.LastReused, _configuration.LastObjects, total.TotalMilliseconds);
         }
         _applied = snapshot;
     }
