@@ -5,14 +5,6 @@ namespace BgpLb.Daemon.Cluster;
 /// <summary>One object as the API server last sent it: its identity, its resourceVersion and its JSON.</summary>
 public sealed record ClusterObject(ResourceType Type, string Namespace, string Name, string ResourceVersion, string Uid, JsonElement Json)
 {
-    /// <summary>
-    /// The object as a document the loader reads: its JSON, with apiVersion and kind put in front when the
-    /// server left them out (the items of a list carry neither; watch events carry both).
-    /// </summary>
-    public string Document => Json.TryGetProperty("kind", out _)
-        ? Json.GetRawText()
-        : $"{{\"apiVersion\":\"{Type.ApiVersion}\",\"kind\":\"{Type.Kind}\"," + Json.GetRawText()[1..];
-
     /// <summary>"Kind namespace/name" (or "Kind name"): how diagnostics, logs and Events name it, as the loader names a document's subject.</summary>
     public string Subject => Type.Kind + " " + (Namespace.Length > 0 ? Namespace + "/" : "") + Name;
 

@@ -44,6 +44,11 @@ public sealed partial class Controller : IDisposable
     // The leader's state, rebuilt at each term's start.
     private IpAllocator? _allocator;
     private long _poolsApplied = -1;
+
+    // The snapshot of the last pass (what the next build's changes are counted from), and whether the next
+    // pass must look at every Service because one of this pass's writes failed.
+    private ConfigSnapshot? _applied;
+    private volatile bool _wholePassNeeded;
     private readonly Dictionary<ServiceKey, string> _failures = [];
     private HashSet<string> _invalidReported = new(StringComparer.Ordinal);
     private bool _ipMode;
@@ -211,15 +216,22 @@ public sealed partial class Controller : IDisposable
 
     private async Task ReconcileAsync(bool restore, CancellationToken term)
     {
+        var started = _time.GetTimestamp();
         var poolsVersion = _pools.Version;
         var built = _configuration.Build(Stores);
+        var read = _time.GetElapsedTime(started);
         var invalid = Report(built);
         if (built.Snapshot is not { } snapshot)
         {
             await WriteEventsAsync(invalid, term).ConfigureAwait(false);
             return; // nothing valid yet: nothing to allocate from
         }
-        var results = new List<AllocationResult>();
+        // A whole pass looks at every Service; otherwise only at those the loader read again (a new
+        // resourceVersion: spec, annotations or status changed) and those gone, so a change of one
+        // Service among 10,000 costs the work of one.
+        var full = restore || _allocator is null || poolsVersion != _poolsApplied || _wholePassNeeded
+            || built.Changes is not { } changes || !ReferenceEquals(changes.Base, _applied);
+        _wholePassNeeded = false;
         if (restore || _allocator is null)
         {
             Restore(snapshot);
@@ -234,16 +246,7 @@ public sealed partial class Controller : IDisposable
             _poolsApplied = poolsVersion;
         }
         var allocator = _allocator!;
-        var present = new HashSet<ServiceKey>();
-        foreach (var service in snapshot.Services)
-        {
-            present.Add(service.Key);
-            results.Add(allocator.Ensure(service));
-        }
-        foreach (var gone in allocator.Assignments.Where(a => !present.Contains(a.Service)).Select(a => a.Service).ToList())
-        {
-            results.Add(allocator.Release(gone));
-        }
+        var results = full ? EnsureAll(allocator, snapshot) : EnsureChanged(allocator, snapshot, built.Changes!);
         var writes = new List<(ClusterObject Service, ImmutableArray<IpAddress> Addresses)>();
         foreach (var result in results)
         {
@@ -264,8 +267,57 @@ public sealed partial class Controller : IDisposable
         var changed = results.Count(r => r.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs));
         if (changed > 0 || writes.Count > 0 || restore)
         {
-            Log.Reconciled(_log, snapshot.Services.Length, allocator.Count, changed, writes.Count);
+            var total = _time.GetElapsedTime(started);
+            Log.Reconciled(_log, snapshot.Services.Length, allocator.Count, changed, writes.Count, read.TotalMilliseconds,
+                _configuration.LastReused, _configuration.LastObjects, total.TotalMilliseconds);
         }
+        _applied = snapshot;
+    }
+
+    private static List<AllocationResult> EnsureAll(IpAllocator allocator, ConfigSnapshot snapshot)
+    {
+        var results = new List<AllocationResult>(snapshot.Services.Length);
+        var present = new HashSet<ServiceKey>(snapshot.Services.Length);
+        foreach (var service in snapshot.Services)
+        {
+            present.Add(service.Key);
+            results.Add(allocator.Ensure(service));
+        }
+        foreach (var gone in allocator.Assignments.Where(a => !present.Contains(a.Service)).Select(a => a.Service).ToList())
+        {
+            results.Add(allocator.Release(gone));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Releases the Services gone since the last pass, ensures those read again, and tries again those whose
+    /// allocation failed (an address may have been freed since; the same failure is not reported twice).
+    /// </summary>
+    private List<AllocationResult> EnsureChanged(IpAllocator allocator, ConfigSnapshot snapshot, ConfigChanges changes)
+    {
+        var results = new List<AllocationResult>(changes.Removed.Length + changes.Upserted.Length);
+        foreach (var key in changes.Removed)
+        {
+            results.Add(allocator.Release(key));
+        }
+        var seen = new HashSet<ServiceKey>(changes.Upserted.Length);
+        foreach (var service in changes.Upserted)
+        {
+            seen.Add(service.Key);
+            results.Add(allocator.Ensure(service));
+        }
+        if (_failures.Count > 0)
+        {
+            foreach (var service in snapshot.Services)
+            {
+                if (_failures.ContainsKey(service.Key) && seen.Add(service.Key))
+                {
+                    results.Add(allocator.Ensure(service));
+                }
+            }
+        }
+        return results;
     }
 
     /// <summary>A new term: a new allocator, the pools, then every address the Services' status holds, before any Ensure.</summary>
@@ -319,6 +371,8 @@ public sealed partial class Controller : IDisposable
         catch (Exception e) when (!term.IsCancellationRequested && e is ApiException or HttpRequestException or IOException or JsonException)
         {
             Log.StatusWriteFailed(_log, service.Subject, e.Message);
+            // The Service has not changed, so only a pass over all of them looks at it again.
+            _wholePassNeeded = true;
             RetryLater();
         }
     }

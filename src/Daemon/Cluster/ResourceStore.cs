@@ -17,6 +17,9 @@ public sealed class ResourceStore(ResourceType type)
     /// <summary>Raised after an object was added, changed or removed, or after a relist.</summary>
     public event Action<ResourceStore>? Changed;
 
+    /// <summary>Raised after <see cref="Upsert"/> stored an object (before <see cref="Changed"/>), with it: for a reader that follows objects one by one.</summary>
+    public event Action<ClusterObject>? Stored;
+
     /// <summary>Counts every change, so a reader can tell whether anything happened since it last looked.</summary>
     public long Version
     {
@@ -91,6 +94,7 @@ public sealed class ResourceStore(ResourceType type)
             _objects[item.Key] = item;
             _version++;
         }
+        Stored?.Invoke(item);
         Changed?.Invoke(this);
     }
 

@@ -4,7 +4,8 @@ namespace BgpLb.Daemon.Model;
 
 /// <summary>
 /// What a reload may take over from the previous load: the objects read from a file that has not
-/// changed since (same length and modification time), for files that hold only the kinds that come
+/// changed since (same length and modification time), or from an API object of the same
+/// resourceVersion (<see cref="ConfigLoader.LoadObjects"/>), for sources that hold only the kinds that come
 /// by the thousand (Services, EndpointSlices, Nodes, Namespaces, Secrets). Those keep no YAML and are
 /// judged across files only in <c>Finish</c>, which runs on every load, so taking them over is the
 /// same as reading them again. A file with any other kind is always read again: its objects keep
@@ -17,7 +18,7 @@ public sealed class ConfigCache
     /// <summary>Files whose objects were taken over by the last load (for logs and tests).</summary>
     public int LastHits { get; internal set; }
 
-    internal bool TryGet(string file, FileStamp stamp, out CachedFile cached) =>
+    internal bool TryGet(string file, SourceStamp stamp, out CachedFile cached) =>
         _files.TryGetValue(file, out cached!) && cached.Stamp == stamp;
 
     internal void Set(string file, CachedFile cached) => _files[file] = cached;
@@ -57,24 +58,30 @@ public sealed class ConfigCache
     /// <summary>Forgets files the last load no longer had.</summary>
     internal void Keep(IReadOnlyCollection<string> files)
     {
-        foreach (var gone in _files.Keys.Where(f => !files.Contains(f)).ToList())
+        // A set: a load of 10,000 API objects is 10,000 sources.
+        var kept = files as IReadOnlySet<string> ?? files.ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _files.Keys.Where(f => !kept.Contains(f)).ToList())
         {
             _files.Remove(gone);
         }
     }
 }
 
-internal readonly record struct FileStamp(long Length, DateTime LastWriteUtc)
+/// <summary>What says a source is unchanged since it was read: a file's length and modification time, or an API object's resourceVersion.</summary>
+internal readonly record struct SourceStamp(long Length, DateTime LastWriteUtc, string? Version)
 {
-    public static FileStamp Of(string file)
+    public static SourceStamp Of(string file)
     {
         var info = new FileInfo(file);
-        return new FileStamp(info.Length, info.LastWriteTimeUtc);
+        return new SourceStamp(info.Length, info.LastWriteTimeUtc, null);
     }
+
+    /// <summary>An API object's: its resourceVersion changes with every write of it (API concepts, "Resource versions").</summary>
+    public static SourceStamp OfVersion(string resourceVersion) => new(0, default, resourceVersion);
 }
 
 internal sealed record CachedFile(
-    FileStamp Stamp,
+    SourceStamp Stamp,
     FileRecord Record,
     ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<Placed<Allocator.LoadBalancerService>> Services,
@@ -84,7 +91,7 @@ internal sealed record CachedFile(
     ImmutableArray<Placed<EndpointSliceConfig>> EndpointSlices);
 
 /// <summary>What one file of a load held: its Services, and whether it held anything else.</summary>
-internal sealed record FileRecord(FileStamp Stamp, ImmutableArray<Allocator.LoadBalancerService> Services, bool OnlyServices, bool HasNamespaces);
+internal sealed record FileRecord(SourceStamp Stamp, ImmutableArray<Allocator.LoadBalancerService> Services, bool OnlyServices, bool HasNamespaces);
 
 internal sealed record LoadedFiles(ConfigSnapshot Snapshot, IReadOnlyDictionary<string, FileRecord> Files);
 

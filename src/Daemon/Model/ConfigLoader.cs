@@ -52,51 +52,74 @@ public sealed partial class ConfigLoader
         var records = new Dictionary<string, FileRecord>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            FileStamp stamp;
+            SourceStamp stamp;
             try
             {
-                stamp = FileStamp.Of(file);
+                stamp = SourceStamp.Of(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 loader.FileError(file, "cannot be read: " + e.Message);
                 continue;
             }
-            var mark = loader.Mark();
-            if (cache is not null && cache.TryGet(file, stamp, out var cached))
+            loader.ReadSource(file, stamp, cache, records, () =>
             {
-                loader.TakeOver(cached);
-                cache.LastHits++;
-                records[file] = cached.Record;
-                continue;
-            }
-            StreamReader reader;
-            try
-            {
-                reader = new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16 });
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                loader.FileError(file, "cannot be read: " + e.Message);
-                continue;
-            }
-            using (reader)
-            {
-                loader.Read(file, reader);
-            }
-            var record = loader.RecordSince(mark, stamp);
-            if (cache is not null && loader.OnlyBulkSince(mark))
-            {
-                cache.Set(file, loader.Since(mark, record));
-            }
-            records[file] = record;
+                StreamReader reader;
+                try
+                {
+                    reader = new StreamReader(file, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16 });
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    loader.FileError(file, "cannot be read: " + e.Message);
+                    return false;
+                }
+                using (reader)
+                {
+                    loader.Read(file, reader);
+                }
+                return true;
+            });
         }
+        return loader.Finish(files.Length, cache, files, records);
+    }
+
+    /// <summary>
+    /// Reads one source (a file, an API object) through <paramref name="read"/>, or takes over what the cache
+    /// holds of it at the same stamp, and records what it held for the next load's diff. <paramref name="read"/>
+    /// returns false when the source could not be read at all (it said why): it then has no record.
+    /// </summary>
+    private void ReadSource(string source, SourceStamp stamp, ConfigCache? cache, Dictionary<string, FileRecord> records, Func<bool> read)
+    {
+        var mark = Mark();
+        if (cache is not null && cache.TryGet(source, stamp, out var cached))
+        {
+            TakeOver(cached);
+            cache.LastHits++;
+            records[source] = cached.Record;
+            return;
+        }
+        if (!read())
+        {
+            return;
+        }
+        var record = RecordSince(mark, stamp);
+        if (cache is not null && OnlyBulkSince(mark))
+        {
+            cache.Set(source, Since(mark, record));
+        }
+        records[source] = record;
+    }
+
+    /// <summary>The checks across objects and the snapshot; through a cache, also what changed since its last good load.</summary>
+    private ConfigLoadResult Finish(int sources, ConfigCache? cache, IReadOnlyCollection<string> names, Dictionary<string, FileRecord> records)
+    {
         if (cache is null)
         {
-            return loader.Finish(files.Length, null);
+            return Finish(sources, null);
         }
-        cache.Keep(files);
-        var result = loader.Finish(files.Length, cache.Diff(records));
+        cache.Keep(names);
+        var result = Finish(sources, cache.Diff(records));
         if (result.Snapshot is { } snapshot)
         {
             cache.LastGood = new LoadedFiles(snapshot, records);
@@ -144,7 +167,7 @@ public sealed partial class ConfigLoader
         try
         {
             return files.Length != last.Files.Count
-                || files.Any(f => !last.Files.TryGetValue(f, out var record) || record.Stamp != FileStamp.Of(f));
+                || files.Any(f => !last.Files.TryGetValue(f, out var record) || record.Stamp != SourceStamp.Of(f));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -194,7 +217,7 @@ public sealed partial class ConfigLoader
         [.. _endpointSlices.Skip(mark.EndpointSlices)]);
 
     /// <summary>What the file read since <paramref name="mark"/> held, for the next load's <see cref="ConfigCache.Diff"/>.</summary>
-    private FileRecord RecordSince(ListMark mark, FileStamp stamp) => new(stamp,
+    private FileRecord RecordSince(ListMark mark, SourceStamp stamp) => new(stamp,
         [.. _services.Skip(mark.Services).Select(s => s.Value)],
         OnlyServices: OnlyBulkSince(mark) && _nodes.Count == mark.Nodes && _namespaces.Count == mark.Namespaces
             && _secrets.Count == mark.Secrets && _endpointSlices.Count == mark.EndpointSlices,

@@ -38,8 +38,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5160, Level = LogLevel.Error, Message = "pools refused by the allocator, the previous ones stay: {Error}")]
     public static partial void PoolsRefused(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 5161, Level = LogLevel.Information, Message = "pass: {Services} Services, {Holding} holding addresses, {Changed} allocation changes, {Writes} status writes")]
-    public static partial void Reconciled(ILogger logger, int services, int holding, int changed, int writes);
+    [LoggerMessage(EventId = 5161, Level = LogLevel.Information, Message = "pass: {Services} Services, {Holding} holding addresses, {Changed} allocation changes, {Writes} status writes; {ReadMs:0} ms reading the objects ({Reused} of {Objects} taken over unchanged), {PassMs:0} ms in all")]
+    public static partial void Reconciled(ILogger logger, int services, int holding, int changed, int writes, double readMs, int reused, int objects, double passMs);
 
     [LoggerMessage(EventId = 5162, Level = LogLevel.Debug, Message = "{Service}: status.loadBalancer.ingress set to {Addresses}")]
     public static partial void StatusWritten(ILogger logger, string service, string addresses);

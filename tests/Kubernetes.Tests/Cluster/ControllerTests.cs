@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using BgpLb.Daemon.Cluster;
 using BgpLb.Kubernetes.Tests.Support;
 using k8s;
@@ -16,11 +17,15 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
+    /// <summary>Services of the failover test (issue 10: "leader failover with 1 000 Services").</summary>
+    private const int Many = 1000;
+
     /// <summary>
-    /// Services for the restart and failover tests. The shared test server's Service CIDR is a /24 (254
-    /// ClusterIPs for the whole run), which caps this below the 1,000 of issue 10.
+    /// Issue 10: after a restart the controller has listed, restored and checked every Service within 5 s of its
+    /// process start; 10 s of slack for a loaded machine, where the process start alone (runtime, JIT) took 3 s.
+    /// The time itself is printed, and bench/k8s/controller-scale.sh measures it at 10,000 (docs/performance.md).
     /// </summary>
-    private const int Many = 200;
+    private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(5 + 10);
 
     [Fact]
     public async Task A_pool_and_a_Service_give_an_IP_in_status_and_an_IPAllocated_Event_with_one_status_write()
@@ -76,37 +81,57 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         Assert.StartsWith("198.18.3.", await lab.WaitForIpAsync("second", controller), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 10's restart and scale test: <see cref="ScaleObjects.Services"/> Services (1,000 here; bench/k8s runs
+    /// 10,000) and <see cref="ScaleObjects.Nodes"/> Nodes. After SIGTERM and a new process the controller lists,
+    /// restores and checks them all within 5 s of its start (<see cref="Convergence"/>), moves no IP, and sends no
+    /// status write (counted by the API server's audit log, so a write that changed nothing counts too).
+    /// </summary>
     [Fact]
-    public async Task A_restart_moves_no_IP_and_writes_no_status()
+    public async Task A_restart_converges_within_5_s_and_slack_moves_no_IP_and_writes_no_status()
     {
-        await using var lab = await Lab.StartAsync(server, "restart", "198.18.16.0/20");
-        var names = Enumerable.Range(0, Many).Select(i => $"s{i}").ToArray();
+        var count = ScaleObjects.Services;
+        await using var lab = await Lab.StartAsync(server, "restart", "198.18.64.0/18");
+        await lab.CreateNodesAsync(ScaleObjects.Nodes);
+        var names = Enumerable.Range(0, count).Select(i => $"s{i}").ToArray();
+        var audit = new AuditLog(server);
         Dictionary<string, string> before;
+        var clock = Stopwatch.StartNew();
         using (var first = lab.Controller("first"))
         {
             await lab.CreateServicesAsync(names);
+            var created = clock.Elapsed;
             before = await lab.WaitForAllIpsAsync(names, first);
+            output.WriteLine($"restart: {count} Services created in {created.TotalSeconds:0.0} s, all with an IP {clock.Elapsed.TotalSeconds:0.0} s after the start");
             Assert.Equal(0, first.Stop());
             Assert.Contains($"controller {first.Identity} released the Lease on stopping", first.Output, StringComparison.Ordinal);
+            // One write per Service: the pass compares before writing, and keeps the answer of its own write.
+            Assert.All(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser), w => Assert.Equal(1, w.Value));
         }
-        var writesBefore = lab.Counter.TotalChanges;
-        Assert.Equal(Many, writesBefore);
+        var changesBefore = lab.Counter.TotalChanges;
+        Assert.Equal(count, changesBefore);
+        var mark = audit.Mark();
 
-        var started = DateTime.UtcNow;
+        clock.Restart();
         using var second = lab.Controller("second");
-        await Eventually.True(() => second.Restored is not null, Bound, $"the second controller restoring:\n{second.Output}");
-        output.WriteLine($"restart: {Many} Services restored {(DateTime.UtcNow - started).TotalSeconds:0.0} s after the second controller started (Lease {ControllerProcess.LeaseDuration} s)");
-        Assert.Equal(Many, second.Restored);
-        // A Service created now must get an address none of the restored ones holds.
+        await Eventually.True(() => second.Passes > 0, Bound, $"the second controller's first pass:\n{second.Output}");
+        var converged = clock.Elapsed;
+        output.WriteLine($"restart: {count} Services and {ScaleObjects.Nodes} Nodes listed, restored and checked {converged.TotalSeconds:0.00} s after the new controller process started; its pass: {second.LastPass}");
+        // Where the time went (process start, lists, Lease, restore, pass), for docs/performance.md.
+        output.WriteLine("restart: the new controller's log until then:\n" + second.Output);
+        Assert.Equal(count, second.Restored);
+        Assert.Equal(0, second.StatusWrites);
+        Assert.Empty(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, mark));
+        Assert.True(converged <= Convergence, $"converged {converged.TotalSeconds:0.00} s after the start, more than {Convergence.TotalSeconds} s (5 s and slack):\n{second.Output}");
+
+        // A Service created now must get an address none of the restored ones holds, with one write.
         await lab.CreateServicesAsync(["late"]);
         var late = await lab.WaitForIpAsync("late", second);
         Assert.DoesNotContain(late, before.Values);
-
         Assert.Equal(before, await lab.IpsAsync(names));
-        // The pass logs its writes after its Events: wait for the line, then check it counts one.
         await Eventually.True(() => second.StatusWrites > 0, Bound, $"the second controller's pass logged:\n{second.Output}");
-        Assert.Equal(writesBefore + 1, lab.Counter.TotalChanges);
-        Assert.Equal(1, second.StatusWrites);
+        Assert.Equal(changesBefore + 1, lab.Counter.TotalChanges);
+        Assert.Equal(new Dictionary<string, int> { ["late"] = 1 }, audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, mark));
     }
 
     [Fact]
@@ -144,12 +169,13 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         Assert.Equal(1, standby.StatusWrites);
     }
 
-    /// <summary>One test's namespace, pool, class, status counter and controllers; deletes its Services at the end (ClusterIPs are few).</summary>
+    /// <summary>One test's namespace, pool, class, status counter and controllers; deletes its Services and Nodes at the end.</summary>
     private sealed class Lab : IAsyncDisposable
     {
         private readonly string _kubeconfig;
         private readonly List<ControllerProcess> _controllers = [];
         private readonly ConcurrentBag<string> _services = [];
+        private readonly List<string> _nodes = [];
 
         private Lab(string kubeconfig, k8s.Kubernetes admin, string ns, string loadBalancerClass, StatusCounter counter)
         {
@@ -202,16 +228,10 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
             return controller;
         }
 
-        public async Task CreateServicesAsync(IEnumerable<string> names, string? loadBalancerClass = null)
-        {
-            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (name, ct) =>
-            {
-                var service = ResourceWatchTests.Service(name);
-                service.Spec.LoadBalancerClass = loadBalancerClass ?? LoadBalancerClass;
-                await Admin.CoreV1.CreateNamespacedServiceAsync(service, Namespace, cancellationToken: ct);
-                _services.Add(name);
-            });
-        }
+        public Task CreateServicesAsync(IEnumerable<string> names, string? loadBalancerClass = null) =>
+            ScaleObjects.CreateServicesAsync(Admin, Namespace, names, loadBalancerClass ?? LoadBalancerClass, _services.Add);
+
+        public async Task CreateNodesAsync(int count) => _nodes.AddRange(await ScaleObjects.CreateNodesAsync(Admin, Namespace, count));
 
         public async Task<string> WaitForIpAsync(string name, ControllerProcess controller)
         {
@@ -228,11 +248,13 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         public async Task<Dictionary<string, string>> WaitForAllIpsAsync(string[] names, ControllerProcess controller)
         {
             Dictionary<string, string> ips = [];
-            await Eventually.True(async () =>
+            var wanted = names.ToHashSet(StringComparer.Ordinal);
+            // From the counter's watch: listing 10,000 Services every 100 ms would load the server more than the controller does.
+            await Eventually.True(() =>
             {
-                ips = await IpsAsync(names);
+                ips = Counter.Ips().Where(i => wanted.Contains(i.Key)).ToDictionary(StringComparer.Ordinal);
                 return ips.Count == names.Length;
-            }, Bound, $"IPs for all {names.Length} Services (have {ips.Count}); controller output:\n{controller.Output}");
+            }, Bound + TimeSpan.FromSeconds(names.Length / 20.0), $"IPs for all {names.Length} Services (have {ips.Count}); controller output:\n{controller.Output}");
             Assert.Equal(names.Length, ips.Values.Distinct().Count());
             return ips;
         }
@@ -240,9 +262,10 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         /// <summary>The status IP of each of <paramref name="names"/> that has one.</summary>
         public async Task<Dictionary<string, string>> IpsAsync(string[] names)
         {
+            var wanted = names.ToHashSet(StringComparer.Ordinal);
             var list = await Admin.CoreV1.ListNamespacedServiceAsync(Namespace);
             return list.Items
-                .Where(s => names.Contains(s.Metadata.Name) && s.Status?.LoadBalancer?.Ingress is { Count: > 0 })
+                .Where(s => wanted.Contains(s.Metadata.Name) && s.Status?.LoadBalancer?.Ingress is { Count: > 0 })
                 .ToDictionary(s => s.Metadata.Name, s => s.Status.LoadBalancer.Ingress[0].Ip);
         }
 
@@ -268,8 +291,8 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
                 controller.Dispose();
             }
             await Counter.DisposeAsync();
-            await Parallel.ForEachAsync(_services.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (name, ct) =>
-                await Admin.CoreV1.DeleteNamespacedServiceAsync(name, Namespace, cancellationToken: ct));
+            await ScaleObjects.DeleteServicesAsync(Admin, Namespace, _services.Distinct());
+            await ScaleObjects.DeleteNodesAsync(Admin, _nodes);
             Admin.Dispose();
         }
     }

@@ -32,7 +32,7 @@ public sealed class ApiServer : IAsyncLifetime
         {
             throw new InvalidOperationException(
                 $"{ScriptVariable} must name a script that starts a kube-apiserver ('SCRIPT start DIR' prints a kubeconfig path, " +
-                $"'SCRIPT stop DIR' stops it); it is '{script}'. ./test.sh points it at ../shared/k8s/apiserver.sh.");
+                $"'SCRIPT stop DIR' stops it); it is '{script}'. ./test.sh points it at tests/Kubernetes.Tests/apiserver.sh.");
         }
         _dir = Directory.CreateTempSubdirectory(DirPrefix).FullName;
         await StartAsync();

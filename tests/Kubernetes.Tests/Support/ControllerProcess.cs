@@ -31,6 +31,12 @@ public sealed partial class ControllerProcess : CapturedProcess
     /// <summary>Status writes this process reported (the sum of its passes' counts).</summary>
     public int StatusWrites => WritesPattern().Matches(Output).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 
+    /// <summary>Passes this process logged (one after each restore, and one after each change that wrote or allocated).</summary>
+    public int Passes => WritesPattern().Count(Output);
+
+    /// <summary>The last pass's log line.</summary>
+    public string LastPass => PassPattern().Matches(Output) is { Count: > 0 } all ? all[^1].Value : "(none)";
+
     /// <summary>The addresses restored at its last term's start, as it logged them.</summary>
     public int? Restored => RestoredPattern().Matches(Output) is { Count: > 0 } all ? int.Parse(all[^1].Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
@@ -54,6 +60,9 @@ public sealed partial class ControllerProcess : CapturedProcess
 
     [GeneratedRegex(@"allocation changes, (\d+) status writes")]
     private static partial Regex WritesPattern();
+
+    [GeneratedRegex(@"pass: [^\n]*")]
+    private static partial Regex PassPattern();
 
     [GeneratedRegex(@"restored (\d+) Services' addresses")]
     private static partial Regex RestoredPattern();

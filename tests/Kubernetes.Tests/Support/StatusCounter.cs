@@ -12,7 +12,7 @@ public sealed class StatusCounter : IAsyncDisposable
 {
     private readonly ApiConnection _api;
     private readonly ResourceStore _store = new(ResourceType.Services);
-    private readonly Dictionary<string, string> _status = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Version, string Status)> _status = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _changes = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
@@ -25,7 +25,8 @@ public sealed class StatusCounter : IAsyncDisposable
     public StatusCounter(ApiServer server, string ns)
     {
         _api = ApiConnection.Open(server.KubeconfigPath);
-        _store.Changed += Seen;
+        _store.Changed += Listed;
+        _store.Stored += Seen;
         _task = new ResourceWatch(_api, _store, new WatchOptions(), NullLogger.Instance, TimeProvider.System, ns).RunAsync(_stop.Token);
     }
 
@@ -40,6 +41,12 @@ public sealed class StatusCounter : IAsyncDisposable
         }
     }
 
+    /// <summary>The first ingress IP of each Service that has one, as the watch last saw them.</summary>
+    public Dictionary<string, string> Ips() =>
+        _store.Objects().Select(o => (o.Name, Ips: ServiceStatus.IngressOf(o)))
+            .Where(s => !s.Ips.IsEmpty)
+            .ToDictionary(s => s.Name, s => s.Ips[0].ToString(), StringComparer.Ordinal);
+
     public int TotalChanges
     {
         get
@@ -51,24 +58,43 @@ public sealed class StatusCounter : IAsyncDisposable
         }
     }
 
-    private void Seen(ResourceStore store)
+    /// <summary>The first list is the baseline; each object stored after it is looked at once (10,000 Services are not read again for each event).</summary>
+    private void Listed(ResourceStore store)
     {
         lock (_lock)
         {
+            if (_baselined)
+            {
+                return;
+            }
             foreach (var item in store.Objects())
             {
-                var status = item.Json.TryGetProperty("status", out var s) ? s.GetRawText() : CreationStatus;
-                // The first list is the baseline; a Service first seen later was created since, with the creation status.
-                var before = _status.TryGetValue(item.Name, out var known) ? known : _baselined ? CreationStatus : status;
-                if (before != status)
-                {
-                    _changes[item.Name] = _changes.GetValueOrDefault(item.Name) + 1;
-                }
-                _status[item.Name] = status;
+                _status[item.Name] = (item.ResourceVersion, StatusOf(item));
             }
             _baselined = true;
         }
     }
+
+    private void Seen(ClusterObject item)
+    {
+        lock (_lock)
+        {
+            var seen = _status.TryGetValue(item.Name, out var known);
+            if (seen && known.Version == item.ResourceVersion)
+            {
+                return;
+            }
+            var status = StatusOf(item);
+            // A Service first seen after the first list was created since, with the creation status.
+            if ((seen ? known.Status : CreationStatus) != status)
+            {
+                _changes[item.Name] = _changes.GetValueOrDefault(item.Name) + 1;
+            }
+            _status[item.Name] = (item.ResourceVersion, status);
+        }
+    }
+
+    private static string StatusOf(ClusterObject item) => item.Json.TryGetProperty("status", out var s) ? s.GetRawText() : CreationStatus;
 
     public async ValueTask DisposeAsync()
     {
