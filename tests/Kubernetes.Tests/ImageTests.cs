@@ -114,6 +114,13 @@ public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
         Assert.Equal("amd64", config.RootElement.GetProperty("architecture").GetString());
         var rootfs = Directory.CreateDirectory(Path.Combine(dir, "rootfs")).FullName;
         Assert.Equal(0, Run("tar", ["-xf", layer, "-C", rootfs], Bound).Code);
+        // What every container runtime adds to an image's root (the OCI runtime spec's default devices):
+        // .NET reads /dev/urandom (Guid.NewGuid and the TLS stack need it; seen failing without it).
+        Directory.CreateDirectory(Path.Combine(rootfs, "dev"));
+        foreach (var (name, minor) in new[] { ("null", "3"), ("zero", "5"), ("random", "8"), ("urandom", "9") })
+        {
+            Assert.Equal(0, Run("mknod", ["-m", "666", Path.Combine(rootfs, "dev", name), "c", "1", minor], Bound).Code);
+        }
         output.WriteLine(Run("find", [rootfs, "-type", "f"], Bound).Output);
         return rootfs;
     }
