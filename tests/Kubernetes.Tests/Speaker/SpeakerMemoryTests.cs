@@ -30,7 +30,7 @@ public sealed partial class SpeakerMemoryTests(ApiServer server, ITestOutputHelp
         var services = ScaleObjects.Services;
         // 198.18.0.0/18 (the VIP range 198.18.0.0/15): 64 blocks of 254.
         Assert.True(services <= 64 * PerBlock, $"BGPLB_SCALE_SERVICES={services}: the pool 198.18.0.0/18 has {64 * PerBlock} addresses for this test");
-        var steady = TimeSpan.FromSeconds(FromEnvironment("BGPLB_SCALE_STEADY_SECONDS", 10));
+        var steady = TimeSpan.FromSeconds(ScaleObjects.FromEnvironment("BGPLB_SCALE_STEADY_SECONDS", 10));
         var binary = Environment.GetEnvironmentVariable("BGPLB_SPEAKER_BINARY");
         Assert.True(string.IsNullOrEmpty(binary) || File.Exists(binary), $"BGPLB_SPEAKER_BINARY={binary}: no such file (dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true)");
 
@@ -104,14 +104,6 @@ public sealed partial class SpeakerMemoryTests(ApiServer server, ITestOutputHelp
             return long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         }
         return (Field("VmHWM"), Field("VmRSS"));
-    }
-
-    private static int FromEnvironment(string variable, int otherwise)
-    {
-        var text = Environment.GetEnvironmentVariable(variable);
-        return string.IsNullOrEmpty(text) ? otherwise
-            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
-            : throw new InvalidOperationException($"{variable}=\"{text}\" is not a positive whole number");
     }
 
     [GeneratedRegex(@"(\d+) of \d+ routes")]
