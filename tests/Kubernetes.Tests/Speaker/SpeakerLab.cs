@@ -24,19 +24,21 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
 
     private readonly ApiServer _server;
     private readonly string _name;
+    private readonly string _prefix;
     private readonly string? _password;
     private readonly List<SpeakerProcess> _speakers = [];
     private readonly List<ApiRelay> _relays = [];
     private readonly List<string> _services = [];
 
-    private SpeakerLab(ApiServer server, string name, string ns, string[] nodes, string? password)
+    private SpeakerLab(ApiServer server, string prefix, string name, string ns, string[] nodes, string? password)
     {
         _server = server;
+        _prefix = prefix;
         _name = name;
         _password = password;
         Namespace = ns;
         Nodes = nodes;
-        Dir = Directory.CreateTempSubdirectory($"{Prefix}-{name}-").FullName;
+        Dir = Directory.CreateTempSubdirectory($"{prefix}-{name}-").FullName;
     }
 
     public k8s.Kubernetes Admin { get; private set; } = null!;
@@ -51,21 +53,22 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
 
     public string LoadBalancerClass => "bgplbv.example/" + Namespace;
 
-    private string RouterNs => $"{Prefix}-{_name}-r";
+    private string RouterNs => $"{_prefix}-{_name}-r";
 
-    private string NodeNs(int i) => $"{Prefix}-{_name}-n{i}";
+    private string NodeNs(int i) => $"{_prefix}-{_name}-n{i}";
 
     public static string NodeAddress(int i) => $"203.0.113.{2 + i}";
 
     /// <param name="nodes">How many nodes (speakers).</param>
     /// <param name="password">A TCP MD5 password (RFC 2385) for the sessions, given to the speakers through a BGPPeer's passwordSecret.</param>
-    public static async Task<SpeakerLab> StartAsync(ApiServer server, string name, string pool, int nodes = 1, string? password = null)
+    /// <param name="prefix">Of the network namespaces, temporary directory and Kubernetes namespace (a bench running beside the suite has its own).</param>
+    public static async Task<SpeakerLab> StartAsync(ApiServer server, string name, string pool, int nodes = 1, string? password = null, string prefix = Prefix)
     {
         Assert.True(Environment.UserName == "root" || NetnsLab.Run("id -u").Output.Trim() == "0", "the speaker tests need root (network namespaces); run them with sudo or ./test.sh");
         Assert.True(NetnsLab.Run("command -v bird && command -v birdc").Code == 0, "bird2 is missing: apt-get install bird2 (./test.sh installs it)");
         await Deploy.InstallCrdsAsync(server);
-        var ns = $"{Prefix}-{name}-{Guid.NewGuid():N}"[..Math.Min(50, Prefix.Length + name.Length + 14)];
-        var lab = new SpeakerLab(server, name, ns, [.. Enumerable.Range(0, nodes).Select(i => $"{ns}-node{i}")], password);
+        var ns = $"{prefix}-{name}-{Guid.NewGuid():N}"[..Math.Min(50, prefix.Length + name.Length + 14)];
+        var lab = new SpeakerLab(server, prefix, name, ns, [.. Enumerable.Range(0, nodes).Select(i => $"{ns}-node{i}")], password);
         try
         {
             lab.Network();
@@ -82,7 +85,7 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
 
     private void Network()
     {
-        NetnsLab.Run($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{_name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+        NetnsLab.Run($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{_prefix}-{_name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
         NetnsLab.Sh($"ip netns add {RouterNs}");
         NetnsLab.Sh($"ip -n {RouterNs} link add br0 type bridge");
         NetnsLab.Sh($"ip -n {RouterNs} addr add {RouterAddress}/24 dev br0");
@@ -195,12 +198,13 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
             "bgplb.io", "v1beta1", Namespace, plural);
 
     /// <summary>Starts the speaker of node <paramref name="i"/> in its namespace, as the bgplb-speaker ServiceAccount.</summary>
-    public async Task<SpeakerProcess> SpeakerAsync(int i)
+    /// <param name="binary">A published <c>bgplb</c> executable (Native AOT, as operators run it) instead of the test's <c>dotnet bgplb.dll</c>.</param>
+    public async Task<SpeakerProcess> SpeakerAsync(int i, string? binary = null)
     {
         var relay = new ApiRelay(NodeNs(i), () => _server.Port);
         _relays.Add(relay);
         var kubeconfig = await ServiceAccounts.SpeakerKubeconfigAsync(_server, Admin, Namespace, relay.Address);
-        var speaker = new SpeakerProcess(NodeNs(i), Nodes[i], kubeconfig, Namespace, LoadBalancerClass, Dir);
+        var speaker = new SpeakerProcess(NodeNs(i), Nodes[i], kubeconfig, Namespace, LoadBalancerClass, Dir, binary);
         _speakers.Add(speaker);
         return speaker;
     }
@@ -291,7 +295,7 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
         {
             NetnsLab.Run($"kill {File.ReadAllText(Path.Combine(Dir, "bird.pid")).Trim()}");
         }
-        NetnsLab.Run($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{Prefix}-{_name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
+        NetnsLab.Run($"for n in $(ip netns list | awk '{{print $1}}' | grep '^{_prefix}-{_name}-'); do ip netns pids $n | xargs -r kill -9; ip netns del $n; done");
         if (Admin is not null)
         {
             foreach (var node in Nodes)

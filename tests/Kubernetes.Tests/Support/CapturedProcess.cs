@@ -28,6 +28,9 @@ public abstract class CapturedProcess : IDisposable
 
     public bool HasExited => Process.HasExited;
 
+    /// <summary>The process id (its <c>/proc/ID/status</c> has the memory figures).</summary>
+    public int Id => Process.Id;
+
     public string Output
     {
         get

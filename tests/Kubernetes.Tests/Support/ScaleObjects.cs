@@ -17,7 +17,8 @@ public static class ScaleObjects
     /// <summary>Nodes of the scale test: <c>BGPLB_SCALE_NODES</c>, else 100.</summary>
     public static int Nodes { get; } = FromEnvironment("BGPLB_SCALE_NODES", 100);
 
-    private static int FromEnvironment(string variable, int otherwise)
+    /// <summary>A positive whole number from <paramref name="variable"/>, else <paramref name="otherwise"/>.</summary>
+    public static int FromEnvironment(string variable, int otherwise)
     {
         var text = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrEmpty(text))
