@@ -68,7 +68,10 @@ public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
                 ip = (await admin.CoreV1.ReadNamespacedServiceAsync("web", ns)).Status?.LoadBalancer?.Ingress?.FirstOrDefault()?.Ip;
                 return ip is not null || controller.HasExited;
             }, Bound, "an IP in the Service's status from the image's controller");
-            Assert.True(ip is not null, $"the image's controller exited with {controller.ExitCode}:\n{Text(log)}");
+            if (ip is null)
+            {
+                Assert.Fail($"the image's controller exited with {controller.ExitCode}:\n{Text(log)}"); // only read once it has exited
+            }
             Assert.StartsWith("198.18.7.", ip, StringComparison.Ordinal);
 
             Run("kill", ["-TERM", controller.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Bound);
