@@ -27,8 +27,7 @@ public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
     {
         Assert.True(Environment.UserName == "root", "building and entering the image's root filesystem (chroot) needs root");
         var dir = Directory.CreateTempSubdirectory("bgplbk-image-").FullName;
-        Process? controller = null;
-        var log = new System.Text.StringBuilder();
+        ImageProcess? controller = null;
         var admin = server.AdminClient();
         var ns = Names.Namespace("image");
         try
@@ -60,8 +59,8 @@ public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
             Assert.Equal(0, Run("chmod", ["0644", Path.Combine(rootfs, "tmp", "kubeconfig")], Bound).Code); // readable by user 65534
 
             // The Deployment's arguments, and no Lease timing: the defaults must be accepted as they are.
-            controller = Start("chroot", ["--userspec=65534:65534", rootfs, "/usr/local/bin/bgplb", "controller", "--kubeconfig", "/tmp/kubeconfig",
-                "--namespace", ns, "--load-balancer-class", "bgplbk.example/" + ns, "--admin-socket", "/tmp/admin.sock", "--metrics-address", ""], log);
+            controller = new ImageProcess("chroot", ["--userspec=65534:65534", rootfs, "/usr/local/bin/bgplb", "controller", "--kubeconfig", "/tmp/kubeconfig",
+                "--namespace", ns, "--load-balancer-class", "bgplbk.example/" + ns, "--admin-socket", "/tmp/admin.sock", "--metrics-address", ""]);
             string? ip = null;
             await Eventually.True(async () =>
             {
@@ -70,22 +69,18 @@ public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
             }, Bound, "an IP in the Service's status from the image's controller");
             if (ip is null)
             {
-                Assert.Fail($"the image's controller exited with {controller.ExitCode}:\n{Text(log)}"); // only read once it has exited
+                Assert.Fail($"the image's controller exited with {controller.ExitCode}:\n{controller.Output}"); // only read once it has exited
             }
             Assert.StartsWith("198.18.7.", ip, StringComparison.Ordinal);
 
             Run("kill", ["-TERM", controller.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Bound);
-            Assert.True(controller.WaitForExit(TimeSpan.FromSeconds(20)), $"the image's controller did not stop on SIGTERM:\n{Text(log)}");
+            Assert.True(controller.WaitForExit(TimeSpan.FromSeconds(20)), $"the image's controller did not stop on SIGTERM:\n{controller.Output}");
             Assert.Equal(0, controller.ExitCode);
-            output.WriteLine(Text(log));
+            output.WriteLine(controller.Output);
         }
         finally
         {
-            if (controller is { HasExited: false })
-            {
-                controller.Kill(entireProcessTree: true);
-            }
-            controller?.Dispose();
+            controller?.Dispose(); // kills it if it still runs
             try
             {
                 await admin.CoreV1.DeleteNamespacedServiceAsync("web", ns); // ClusterIPs are few on the test server
@@ -134,35 +129,12 @@ public sealed class ImageTests(ApiServer server, ITestOutputHelper output)
         return Convert.ToHexStringLower(SHA256.HashData(file));
     }
 
-    /// <summary>Starts a process whose output lines are appended to <paramref name="log"/> (read it with <see cref="Text"/>).</summary>
-    private static Process Start(string file, IEnumerable<string> arguments, System.Text.StringBuilder log)
+    /// <summary>The image's controller, its output kept (<see cref="CapturedProcess"/>), with what this test reads of its end.</summary>
+    private sealed class ImageProcess(string file, IEnumerable<string> arguments) : CapturedProcess(file, arguments)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        var process = Process.Start(info)!;
-        void Append(string? line)
-        {
-            lock (log)
-            {
-                log.AppendLine(line);
-            }
-        }
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+        public int ExitCode => Process.ExitCode;
 
-    private static string Text(System.Text.StringBuilder log)
-    {
-        lock (log)
-        {
-            return log.ToString();
-        }
+        public bool WaitForExit(TimeSpan timeout) => Process.WaitForExit(timeout);
     }
 
     private static ProcessResult Run(string file, IEnumerable<string> arguments, TimeSpan timeout)
