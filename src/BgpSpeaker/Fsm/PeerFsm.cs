@@ -122,6 +122,12 @@ public sealed class PeerFsm
             case StopRequested stop when !stop.Automatic:
                 // Event 2 (Active with DelayOpen running MAY send a Cease first: we do, so the peer learns why).
                 return Idle(DownReason.AdministrativeStop, _delayOpenRunning ? Cease(stop) : null, countFailure: false, resetCounter: true);
+            case TimerExpired { Timer: BgpTimer.ConnectRetry } when active && _passive:
+                // Event 9 in Active would connect (§8.2.2), but a peering started with
+                // PassiveTcpEstablishment "will passively wait for the remote BGP peer to establish
+                // the BGP TCP connection" (§8.1.1), as BIRD's and FRR's passive peers do: keep listening.
+                _actions.Add(new StartTimer(BgpTimer.ConnectRetry, Jitter(_options.ConnectRetryTime)));
+                return BgpState.Active;
             case TimerExpired { Timer: BgpTimer.ConnectRetry }:
                 // Event 9: Connect drops and retries; Active stops listening passively and connects.
                 if (!active)

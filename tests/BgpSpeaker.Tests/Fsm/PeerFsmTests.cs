@@ -234,6 +234,25 @@ public sealed class PeerFsmTests
     }
 
     [Fact]
+    public void Passive_peer_never_connects_out_when_the_connect_retry_timer_expires()
+    {
+        var fsm = new PeerFsm(Options, new Random(1));
+        fsm.Handle(new StartRequested(false, true));
+        for (var i = 0; i < 3; i++)
+        {
+            var t = fsm.Handle(new TimerExpired(BgpTimer.ConnectRetry));
+            Assert.Equal(BgpState.Active, t.To);
+            Assert.DoesNotContain(InitiateConnection.Instance, t.Actions);
+            Assert.Contains(t.Actions, a => a is StartTimer { Timer: BgpTimer.ConnectRetry });
+        }
+        var active = new PeerFsm(Options, new Random(1));
+        active.Handle(new StartRequested(false, false));
+        active.Handle(new TcpConnected(true));
+        Assert.Equal(BgpState.Active, active.Handle(new TcpConnectionFails("reset")).To); // from OpenSent (§8.2.2 event 18)
+        Assert.Contains(InitiateConnection.Instance, active.Handle(new TimerExpired(BgpTimer.ConnectRetry)).Actions);
+    }
+
+    [Fact]
     public void Delay_open_waits_for_the_peer_and_answers_its_open_with_open_then_keepalive()
     {
         var options = Options with { DelayOpenTime = TimeSpan.FromSeconds(2) };

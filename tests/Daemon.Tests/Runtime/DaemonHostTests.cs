@@ -54,7 +54,12 @@ public sealed class DaemonHostTests : IAsyncLifetime, IAsyncDisposable
         _router.Listen(new IPEndPoint(IPAddress.Parse(NetnsLab.PeerV4), PeerEndpoint.BgpPort),
             family => NetnsLab.InNamespace(_lab.Namespace, () => new Socket(family, SocketType.Stream, ProtocolType.Tcp)));
         var options = new PeerOptions { LocalAsn = RouterAsn, PeerAsn = PeerAsn.Of(OurAsn), RouterId = 0xC6336401, HoldTime = 9, GracefulRestartTime = 120 };
-        await _router.AddOrUpdatePeerAsync("daemon", options, new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.HostV4), PeerEndpoint.BgpPort)), passive: true, CancellationToken.None);
+        await _router.AddOrUpdatePeerAsync("daemon", options, new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.HostV4), PeerEndpoint.BgpPort))
+        {
+            // Every socket of the router in its namespace: never one in the test process's own.
+            LocalAddress = IPAddress.Parse(NetnsLab.PeerV4),
+            SocketFactory = family => NetnsLab.InNamespace(_lab.Namespace, () => new Socket(family, SocketType.Stream, ProtocolType.Tcp)),
+        }, passive: true, CancellationToken.None);
     }
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();

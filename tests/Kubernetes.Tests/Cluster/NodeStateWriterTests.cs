@@ -69,7 +69,12 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
 
     private Task AddRouterPeerAsync() => _router.AddOrUpdatePeerAsync("daemon",
         new PeerOptions { LocalAsn = RouterAsn, PeerAsn = PeerAsn.Of(OurAsn), RouterId = 0xC6336401, HoldTime = 9 },
-        new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.HostV4), PeerEndpoint.BgpPort)), passive: true, CancellationToken.None);
+        new PeerEndpoint(new IPEndPoint(IPAddress.Parse(NetnsLab.HostV4), PeerEndpoint.BgpPort))
+        {
+            // Every socket of the router in its namespace: never one in the test process's own.
+            LocalAddress = IPAddress.Parse(NetnsLab.PeerV4),
+            SocketFactory = family => NetnsLab.InNamespace(_lab.Namespace, () => new Socket(family, SocketType.Stream, ProtocolType.Tcp)),
+        }, passive: true, CancellationToken.None);
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 
