@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace BgpLb.L2Fallback.Tests.Lab;
 
 /// <summary>
@@ -8,9 +6,7 @@ namespace BgpLb.L2Fallback.Tests.Lab;
 /// </summary>
 internal sealed class LabNodeProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly List<string> _lines = [];
-    private readonly Lock _lock = new();
+    private readonly LineProcess _process;
 
     public LabNodeProcess(L2Lab lab, string node, IEnumerable<string> nodes, string key, IEnumerable<string> services)
     {
@@ -26,42 +22,12 @@ internal sealed class LabNodeProcess : IDisposable
             arguments.AddRange(["--vip", service]);
         }
         // `ip netns exec` execs dotnet, so this process is the node itself.
-        _process = Process.Start(new ProcessStartInfo("ip", arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        })!;
-        _process.OutputDataReceived += (_, e) => Add(e.Data);
-        _process.ErrorDataReceived += (_, e) => Add(e.Data is null ? null : "stderr " + e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = new LineProcess("ip", arguments);
     }
 
     public string Name { get; }
 
-    private void Add(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_lock)
-        {
-            _lines.Add(line);
-        }
-    }
-
-    public List<string> Lines
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _lines];
-            }
-        }
-    }
+    public List<string> Lines => _process.Lines;
 
     /// <summary>The VIPs of the last "owned" line (empty before the first).</summary>
     public HashSet<string> Owned =>
@@ -72,20 +38,9 @@ internal sealed class LabNodeProcess : IDisposable
     public bool Ready => Lines.Contains("ready");
 
     /// <summary>SIGKILL, as a crashing daemon.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(5000);
-        }
-    }
+    public void Kill() => _process.Kill();
 
     public string Describe() => $"{Name}:\n  " + string.Join("\n  ", Lines);
 
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 }
