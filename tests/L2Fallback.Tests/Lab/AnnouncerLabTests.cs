@@ -90,9 +90,18 @@ public sealed class AnnouncerLabTests : IAsyncLifetime, IDisposable
         _lab.Client($"ip neigh replace {Vip6} lladdr {previous} dev eth0 nud stale");
         // Linux ignores an ARP update within locktime (1 s) of the entry's last update.
         Thread.Sleep(1100);
+        var taken = DateTimeOffset.UtcNow;
         Own(Vip4, Vip6);
-        Assert.True(NetnsLab.WaitUntil(() => _lab.ClientNeighbour(Vip4) == _nodeMac && _lab.ClientNeighbour(Vip6) == _nodeMac, TimeSpan.FromSeconds(1), 20),
+        // The first round moved them (the next comes 1.1 s later), as the client's kernel recorded it.
+        Assert.True(NetnsLab.WaitUntil(() => _lab.ClientMovedAt(Vip4, _nodeMac, taken) is not null && _lab.ClientMovedAt(Vip6, _nodeMac, taken) is not null, TimeSpan.FromSeconds(5), 20),
             $"after the gratuitous ARP and unsolicited NA the client still has {_lab.ClientNeighbour(Vip4)} / {_lab.ClientNeighbour(Vip6)}");
+        foreach (var vip in new[] { Vip4, Vip6 })
+        {
+            var after = _lab.ClientMovedAt(vip, _nodeMac, taken)!.Value - taken;
+            Assert.True(after < TimeSpan.FromSeconds(1), $"the client's entry of {vip} moved {after.TotalMilliseconds:F0} ms after ownership was taken: not by the first round\n{string.Join('\n', _lab.ClientNeighbourEvents)}");
+        }
+        Assert.Equal(_nodeMac, _lab.ClientNeighbour(Vip4));
+        Assert.Equal(_nodeMac, _lab.ClientNeighbour(Vip6));
         var counters = _announcer.CountersFor("eth0");
         Assert.True(counters.GratuitousArps >= 2, "one round is a request and a reply");
         Assert.True(counters.UnsolicitedAdvertisements >= 1);

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using BgpLb.BgpSpeaker.Tests.Interop;
 using BgpLb.L2Fallback.Election;
 using Xunit;
@@ -14,7 +12,7 @@ namespace BgpLb.L2Fallback.Tests.Lab;
 /// and a client on one bridge. The bound asserted here is the feature: when the owner dies, the
 /// client's neighbour entry points at the next owner in under a second.
 /// </summary>
-public sealed partial class FailoverLabTests(ITestOutputHelper output)
+public sealed class FailoverLabTests(ITestOutputHelper output)
 {
     private const string Key = "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e";
     private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(1);
@@ -29,10 +27,6 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
             // MetalLB's order for a dual-stack Service: by its first address, for both families.
             Order = [.. L2Election.Order(Lab.Nodes, IPAddress.Parse(vip4))];
             Nodes = [.. Lab.Nodes.Select(n => new LabNodeProcess(Lab, n, Lab.Nodes, Key, [$"{vip4},{vip6}"]))];
-            // The client kernel's own record of when its entries changed ("[UTC time] ip dev eth0
-            // lladdr MAC STATE"): failover is measured from it, not from how fast this test can
-            // spawn `ip neigh` on a loaded machine (which once added a second to a 260 ms failover).
-            Neighbours = new LineProcess("env", ["TZ=UTC", "ip", "netns", "exec", Lab.Ns("client"), "ip", "-ts", "monitor", "neigh"]);
         }
 
         public L2Lab Lab { get; }
@@ -45,8 +39,6 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
 
         public List<LabNodeProcess> Nodes { get; }
 
-        public LineProcess Neighbours { get; }
-
         /// <summary>When the test last changed the cluster (killed or cut off a node), on the clock the nodes and the monitor use.</summary>
         public DateTimeOffset ChangedAt { get; private set; }
 
@@ -57,21 +49,7 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
         }
 
         /// <summary>When the client's kernel first pointed <paramref name="ip"/> at <paramref name="mac"/> after the last change, or null.</summary>
-        public DateTimeOffset? MovedAt(string ip, MacAddress mac)
-        {
-            foreach (var line in Neighbours.Lines)
-            {
-                var match = NeighbourEventRegex().Match(line);
-                if (match.Success && match.Groups["ip"].Value == ip
-                    && MacAddress.TryParse(match.Groups["mac"].Value, out var seen) && seen == mac
-                    && DateTimeOffset.ParseExact(match.Groups["at"].Value, "yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) is var at
-                    && at >= ChangedAt)
-                {
-                    return at;
-                }
-            }
-            return null;
-        }
+        public DateTimeOffset? MovedAt(string ip, MacAddress mac) => Lab.ClientMovedAt(ip, mac, ChangedAt);
 
         public LabNodeProcess Node(string name) => Nodes.Single(n => n.Name == name);
 
@@ -79,7 +57,7 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
             alive.All(n => Node(n).Owned.Contains(Vip4) == (n == owner) && Node(n).Owned.Contains(Vip6) == (n == owner));
 
         public string Describe() => $"changed at {ChangedAt.ToUnixTimeMilliseconds()} ({ChangedAt:HH:mm:ss.ffffff})\n" + string.Join("\n", Nodes.Select(n => n.Describe()))
-            + "\nclient neighbour events:\n  " + string.Join("\n  ", Neighbours.Lines);
+            + "\nclient neighbour events:\n  " + string.Join("\n  ", Lab.ClientNeighbourEvents);
 
         public void Dispose()
         {
@@ -87,7 +65,6 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
             {
                 node.Dispose();
             }
-            Neighbours.Dispose();
             Lab.Dispose();
         }
     }
@@ -166,7 +143,4 @@ public sealed partial class FailoverLabTests(ITestOutputHelper output)
         Assert.Equal([owner], c.Lab.ArpingMacs(c.Vip4, count: 3));
         Assert.Equal(owner, c.Lab.Ndisc6Mac(c.Vip6));
     }
-
-    [GeneratedRegex(@"^\[(?<at>[^\]]+)\] (?<ip>\S+) dev \S+ lladdr (?<mac>[0-9a-f:]{17})")]
-    private static partial Regex NeighbourEventRegex();
 }

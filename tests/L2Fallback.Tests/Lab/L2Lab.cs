@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using BgpLb.BgpSpeaker.Tests.Interop;
 using Xunit;
@@ -20,6 +21,7 @@ internal sealed partial class L2Lab : IDisposable
     private static readonly string[] ClientHost = ["client"];
     private readonly string _name;
     private readonly string _prefix;
+    private readonly LineProcess _neighbours;
 
     /// <param name="prefix">The namespaces' prefix: each test project has its own, so parallel runs never clean each other's.</param>
     public L2Lab(string name, int nodes, string prefix = "bgplbl")
@@ -51,6 +53,30 @@ internal sealed partial class L2Lab : IDisposable
             Sh($"ip -n {Ns(node)} route add default dev eth0");
             Sh($"ip -n {Ns(node)} -6 route add default dev eth0");
         }
+        // The client kernel's own record of when its entries changed ("[UTC time] ip dev eth0
+        // lladdr MAC STATE"): failover is measured from it, not from how fast a test can spawn
+        // `ip neigh` on a loaded machine (which once added a second to a 260 ms failover).
+        _neighbours = new LineProcess("env", ["TZ=UTC", "ip", "netns", "exec", Ns("client"), "ip", "-ts", "monitor", "neigh"]);
+    }
+
+    /// <summary>The client's neighbour table events so far, with their times.</summary>
+    public List<string> ClientNeighbourEvents => _neighbours.Lines;
+
+    /// <summary>When the client's kernel first pointed <paramref name="ip"/> at <paramref name="mac"/> at or after <paramref name="since"/>, or null.</summary>
+    public DateTimeOffset? ClientMovedAt(string ip, MacAddress mac, DateTimeOffset since)
+    {
+        foreach (var line in _neighbours.Lines)
+        {
+            var match = NeighbourEventRegex().Match(line);
+            if (match.Success && match.Groups["ip"].Value == ip
+                && MacAddress.TryParse(match.Groups["mac"].Value, out var seen) && seen == mac
+                && DateTimeOffset.ParseExact(match.Groups["at"].Value, "yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) is var at
+                && at >= since)
+            {
+                return at;
+            }
+        }
+        return null;
     }
 
     public List<string> Nodes { get; }
@@ -103,6 +129,7 @@ internal sealed partial class L2Lab : IDisposable
 
     public void Dispose()
     {
+        _neighbours.Dispose();
         foreach (var host in ClientHost.Concat(Nodes))
         {
             Run($"ip netns pids {Ns(host)} | xargs -r kill -9");
@@ -119,6 +146,9 @@ internal sealed partial class L2Lab : IDisposable
             Assert.True(Run($"command -v {tool}").Code == 0, $"`{tool}` is missing: apt-get install {package} (./test.sh installs it)");
         }
     }
+
+    [GeneratedRegex(@"^\[(?<at>[^\]]+)\] (?<ip>\S+) dev \S+ lladdr (?<mac>[0-9a-f:]{17})")]
+    private static partial Regex NeighbourEventRegex();
 
     [GeneratedRegex(@"link/ether ([0-9a-f:]{17})")]
     private static partial Regex EtherRegex();
