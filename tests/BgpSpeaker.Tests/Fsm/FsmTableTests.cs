@@ -56,7 +56,9 @@ public sealed class FsmTableTests
         {
             BgpState.Idle => [],
             BgpState.Connect => [Events[1]],
-            BgpState.Active => [Events[4]],
+            // Active after a failed connection (§8.2.2 OpenSent, event 18), not by a passive start:
+            // a passive FSM waits in Active for good (PeerFsmTests), where the table's event 9 connects.
+            BgpState.Active => [Events[1], Events[16], Events[18]],
             BgpState.OpenSent => [Events[1], Events[16]],
             BgpState.OpenConfirm => [Events[1], Events[16], Events[19]],
             _ => [Events[1], Events[16], Events[19], Events[26]],
