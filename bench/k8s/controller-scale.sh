@@ -8,13 +8,22 @@
 # Takes 10-20 minutes on a 2-core VM, most of it creating the Services and the first controller's 10,000 status writes.
 # Prints the test's measurements ("restart: ..." lines, and the new controller's log with timestamps) and its verdict; the whole output is kept in
 # bgplbx-controller-scale.log under $TMPDIR. Needs kubectl and etcd (see tests/Kubernetes.Tests/apiserver.sh).
-# Usage: bench/k8s/controller-scale.sh [SERVICES] [NODES]   (default 10000 100)
+# Usage: bench/k8s/controller-scale.sh [SERVICES] [NODES]   (default 10000 100; BGPLB_CONTROLLER_BINARY=jit: the JIT build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BGPLB_TEST_APISERVER=${BGPLB_TEST_APISERVER:-$PWD/tests/Kubernetes.Tests/apiserver.sh}
 export BGPLB_SCALE_SERVICES=${1:-10000} BGPLB_SCALE_NODES=${2:-100}
 log=${TMPDIR:-/tmp}/bgplbx-controller-scale.log
 dotnet build tests/Kubernetes.Tests -c Release -warnaserror -nologo -v quiet >/dev/null
+# The controllers run as operators run them: the Native AOT executable, published here
+# (BGPLB_CONTROLLER_BINARY=jit runs the test's `dotnet bgplb.dll` instead).
+if [ "${BGPLB_CONTROLLER_BINARY:-}" = jit ]; then
+  unset BGPLB_CONTROLLER_BINARY
+elif [ -z "${BGPLB_CONTROLLER_BINARY:-}" ]; then
+  out=${TMPDIR:-/tmp}/bgplbx-controller-aot
+  dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v quiet >/dev/null
+  export BGPLB_CONTROLLER_BINARY=$out/bgplb
+fi
 set +e
 dotnet test tests/Kubernetes.Tests -c Release --no-build --nologo \
   --filter "FullyQualifiedName~ControllerTests.A_restart_converges_within_5_s_and_slack" \

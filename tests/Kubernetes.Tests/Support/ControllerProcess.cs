@@ -15,13 +15,21 @@ public sealed partial class ControllerProcess : CapturedProcess
     public const double RetryPeriod = 1;
 
     public ControllerProcess(string kubeconfig, string ns, string loadBalancerClass, string identity)
-        : base("dotnet",
-        [
-            Path.Combine(AppContext.BaseDirectory, "bgplb.dll"), "controller",
+        : base(Executable.File, [.. Executable.Arguments,
+            "controller",
             "--kubeconfig", kubeconfig, "--namespace", ns, "--load-balancer-class", loadBalancerClass, "--identity", identity,
             "--lease-duration", Seconds(LeaseDuration), "--renew-deadline", Seconds(RenewDeadline), "--retry-period", Seconds(RetryPeriod),
             "--admin-socket", "", "--metrics-address", "",
         ]) => Identity = identity;
+
+    /// <summary>
+    /// <c>dotnet bgplb.dll</c>, or the executable named by <c>BGPLB_CONTROLLER_BINARY</c>: bench/k8s/controller-scale.sh
+    /// sets it to the Native AOT build, which operators run (its start costs milliseconds, the JIT's seconds).
+    /// </summary>
+    private static (string File, string[] Arguments) Executable =>
+        Environment.GetEnvironmentVariable("BGPLB_CONTROLLER_BINARY") is { Length: > 0 } binary
+            ? (File.Exists(binary) ? binary : throw new FileNotFoundException($"BGPLB_CONTROLLER_BINARY={binary}: no such file (dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true)"), [])
+            : ("dotnet", [Path.Combine(AppContext.BaseDirectory, "bgplb.dll")]);
 
     public string Identity { get; }
 
