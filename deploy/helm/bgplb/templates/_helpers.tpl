@@ -65,7 +65,10 @@ imagePullPolicy: {{ . }}
 {{- end }}
 {{- end }}
 
-{{/* A pod spec's scheduling and pull values: (dict "root" $ "role" .Values.controller). */}}
+{{/*
+A pod spec's scheduling and pull values: (dict "root" $ "role" .Values.controller "affinity" DEFAULT); the role's
+affinity replaces DEFAULT as a whole (a map in values would be merged into it key by key).
+*/}}
 {{- define "bgplb.podScheduling" -}}
 {{- with .root.Values.imagePullSecrets }}
 imagePullSecrets:
@@ -82,8 +85,20 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .role.affinity }}
+{{- with .role.affinity | default .affinity }}
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/* The controller's default affinity: replicas on distinct nodes when there are enough. */}}
+{{- define "bgplb.controllerAffinity" -}}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "bgplb.selector" "controller" | nindent 12 }}
 {{- end }}
