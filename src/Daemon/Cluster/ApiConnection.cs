@@ -91,12 +91,18 @@ public sealed class ApiConnection : IDisposable
 
     internal static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             throw new ApiException(response.StatusCode, $"{what}: {(int)response.StatusCode} {MessageOf(body)}");
         }
-        return JsonDocument.Parse(body);
+        // Parsed from the bytes as received: a page of 500 Services or a NodeState of 10,000 is half a MiB of JSON,
+        // and a string of it first would be another MiB (UTF-16) on the large object heap per answer.
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The message of a metav1.Status body, or the body itself.</summary>
