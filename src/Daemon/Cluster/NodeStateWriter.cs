@@ -112,6 +112,7 @@ public sealed class NodeStateWriter
         _host.Speaker.PeerStateChanged += OnPeerState;
         _host.NodeDrain.Changed += OnDrain;
         _host.Layer2.OwnerChanged += OnOwner;
+        _host.Layer2.Reelected += ServicesMayHaveChanged;
         try
         {
             await LoopAsync(cancellationToken).ConfigureAwait(false);
@@ -126,6 +127,7 @@ public sealed class NodeStateWriter
             _host.Speaker.PeerStateChanged -= OnPeerState;
             _host.NodeDrain.Changed -= OnDrain;
             _host.Layer2.OwnerChanged -= OnOwner;
+            _host.Layer2.Reelected -= ServicesMayHaveChanged;
         }
     }
 
@@ -138,13 +140,12 @@ public sealed class NodeStateWriter
         {
             try
             {
-                var readBack = !_known || _time.GetElapsedTime(lastRead) >= _options.ResyncInterval;
-                if (readBack)
+                if (!_known || _time.GetElapsedTime(lastRead) >= _options.ResyncInterval)
                 {
                     await ReadOrCreateAsync(cancellationToken).ConfigureAwait(false);
                     lastRead = _time.GetTimestamp();
                 }
-                var patch = await ChangesAsync(rebuildServices: readBack, cancellationToken).ConfigureAwait(false);
+                var patch = await ChangesAsync(cancellationToken).ConfigureAwait(false);
                 if (patch.Count > 0)
                 {
                     await WriteAsync(patch, cancellationToken).ConfigureAwait(false);
@@ -253,7 +254,7 @@ public sealed class NodeStateWriter
         {
             // Deleted since we last looked: made again, then written whole (the new object has no status yet).
             await CreateAsync(cancellationToken).ConfigureAwait(false);
-            var whole = await ChangesAsync(rebuildServices: true, cancellationToken).ConfigureAwait(false);
+            var whole = await ChangesAsync(cancellationToken).ConfigureAwait(false);
             answer = await _api.MergePatchAsync(path, new JsonObject { ["status"] = whole }.ToJsonString(), cancellationToken).ConfigureAwait(false);
         }
         using (answer)
@@ -283,17 +284,17 @@ public sealed class NodeStateWriter
 
     /// <summary>
     /// The status members to write: the sessions' part (looked at on every pass) and the Services' part (built
-    /// again when <paramref name="rebuildServices"/>, when an event changed the daemon's state since its last
-    /// build, or when the stored one differs from it), each member only when its digest differs from the stored
-    /// one's; a stored member we no longer write is null.
+    /// again only when an event changed the daemon's state since its last build, or when the stored one is not
+    /// the one built last: a write failed, the object was made again, or someone else wrote it), each member only
+    /// when its digest differs from the stored one's; a stored member we no longer write is null.
     /// </summary>
-    private async Task<JsonObject> ChangesAsync(bool rebuildServices, CancellationToken cancellationToken)
+    private async Task<JsonObject> ChangesAsync(CancellationToken cancellationToken)
     {
         var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
         var patch = new JsonObject();
         MoveChanged(sessions, JsonDigest.OfMembers(sessions), patch);
         var generation = Interlocked.Read(ref _generation);
-        if (rebuildServices || generation != _servicesBuilt || _services.Any(m => _stored.GetValueOrDefault(m.Key) != m.Value))
+        if (generation != _servicesBuilt || _services.Any(m => _stored.GetValueOrDefault(m.Key) != m.Value))
         {
             // The generation is read before the build: an event during it makes the next pass build again.
             var services = NodeStateStatus.Services(AdminViews.Vips(_host, _node), _options);
