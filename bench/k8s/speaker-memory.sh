@@ -3,21 +3,23 @@
 # kube-apiserver + etcd (127.0.0.1 only): SpeakerMemoryTests.One_speaker_announces_every_Service_of_a_large_cluster_within_150_MiB
 # with SERVICES LoadBalancer Services (status written as the controller would, addresses 198.18.0.0/18) and NODES Nodes,
 # a pool, a BGPPeer and a BGPAdvertisement; ONE `bgplb speaker` (the Native AOT executable, as operators run it, published
-# here; BGPLB_SPEAKER_BINARY=jit runs the test's `dotnet bgplb.dll` instead) in a network namespace (bgplbm2-*), as the
+# here; BGPLB_SPEAKER_BINARY=jit runs the test's `dotnet bgplb.dll` instead) in a network namespace (bgplbm2-*, or
+# $BGPLB_BENCH_PREFIX-* when set, so that two benches on one machine never clean each other's), as the
 # bgplb-speaker ServiceAccount, announcing to BIRD in another. Prints the time from the speaker's start to all routes at
 # BIRD and its VmHWM / VmRSS (/proc/PID/status) then and after STEADY seconds (default 60), and the verdict (VmHWM ≤ 150 MiB).
 # Takes about 10 minutes on a 2-core VM at 10,000, most of it creating the Services and writing their status.
-# The whole output is kept in bgplbm2-speaker-memory.log under $TMPDIR. Needs root, bird2, kubectl and etcd (./test.sh installs them).
+# The whole output is kept in PREFIX-speaker-memory.log under $TMPDIR. Needs root, bird2, kubectl and etcd (./test.sh installs them).
 # Usage: bench/k8s/speaker-memory.sh [SERVICES] [NODES] [STEADY]   (default 10000 100 60)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BGPLB_TEST_APISERVER=${BGPLB_TEST_APISERVER:-$PWD/tests/Kubernetes.Tests/apiserver.sh}
 export BGPLB_SCALE_SERVICES=${1:-10000} BGPLB_SCALE_NODES=${2:-100} BGPLB_SCALE_STEADY_SECONDS=${3:-60}
-log=${TMPDIR:-/tmp}/bgplbm2-speaker-memory.log
+prefix=${BGPLB_BENCH_PREFIX:-bgplbm2}
+log=${TMPDIR:-/tmp}/$prefix-speaker-memory.log
 if [ "${BGPLB_SPEAKER_BINARY:-}" = jit ]; then
   unset BGPLB_SPEAKER_BINARY
 elif [ -z "${BGPLB_SPEAKER_BINARY:-}" ]; then
-  out=${TMPDIR:-/tmp}/bgplbm2-speaker-aot
+  out=${TMPDIR:-/tmp}/$prefix-speaker-aot
   dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v quiet >/dev/null
   export BGPLB_SPEAKER_BINARY=$out/bgplb
 fi

@@ -46,8 +46,11 @@ public sealed class ApiConnection : IDisposable
         }
     }
 
-    /// <summary>Sends <paramref name="request"/> (path relative to the server) with the client's credentials; the body is read by the caller.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, bool stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a request for <paramref name="pathAndQuery"/> (relative to the server) with the client's credentials; returns once the
+    /// headers are in: the body is read by the caller from the connection (a watch's never ends; an object's is parsed as it comes).
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, new Uri(_base, pathAndQuery)) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -55,13 +58,13 @@ public sealed class ApiConnection : IDisposable
         {
             await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        return await _client.HttpClient.SendAsync(request, stream ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        return await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>GET as JSON; a status other than 2xx is an <see cref="ApiException"/> carrying it and the server's message.</summary>
     public async Task<JsonDocument> GetAsync(string pathAndQuery, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, stream: false, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, "GET " + pathAndQuery, cancellationToken).ConfigureAwait(false);
     }
 
@@ -69,7 +72,7 @@ public sealed class ApiConnection : IDisposable
     public async Task<JsonDocument> MergePatchAsync(string pathAndQuery, string patch, CancellationToken cancellationToken)
     {
         using var content = new StringContent(patch, Encoding.UTF8, new MediaTypeHeaderValue("application/merge-patch+json"));
-        using var response = await SendAsync(HttpMethod.Patch, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Patch, pathAndQuery, content, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, "PATCH " + pathAndQuery, cancellationToken).ConfigureAwait(false);
     }
 
@@ -77,7 +80,7 @@ public sealed class ApiConnection : IDisposable
     public async Task<JsonDocument> PostAsync(string pathAndQuery, string body, CancellationToken cancellationToken)
     {
         using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using var response = await SendAsync(HttpMethod.Post, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Post, pathAndQuery, content, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, "POST " + pathAndQuery, cancellationToken).ConfigureAwait(false);
     }
 
@@ -85,18 +88,25 @@ public sealed class ApiConnection : IDisposable
     public async Task<JsonDocument> PutAsync(string pathAndQuery, string body, CancellationToken cancellationToken)
     {
         using var content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        using var response = await SendAsync(HttpMethod.Put, pathAndQuery, content, stream: false, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Put, pathAndQuery, content, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, "PUT " + pathAndQuery, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             throw new ApiException(response.StatusCode, $"{what}: {(int)response.StatusCode} {MessageOf(body)}");
         }
-        return JsonDocument.Parse(body);
+        // Parsed from the connection as the bytes arrive (SendAsync returns at the headers), into pooled buffers: a
+        // page of 500 Services or a NodeState of 10,000 is half a MiB of JSON, and buffering it whole, then making a
+        // string of it, would put another 1.5 MiB on the large object heap per answer.
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The message of a metav1.Status body, or the body itself.</summary>

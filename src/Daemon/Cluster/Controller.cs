@@ -21,7 +21,6 @@ public sealed partial class Controller : IDisposable
     public const string Component = "bgplb-controller";
     public const string ReasonAllocated = "IPAllocated";
     public const string ReasonFailed = "AllocationFailed";
-    public const string ReasonInvalid = "InvalidConfiguration";
 
     private static readonly Version IpModeSince = new(1, 29);
 
@@ -34,6 +33,7 @@ public sealed partial class Controller : IDisposable
     private readonly ResourceStore _pools = new(ResourceType.IpAddressPools);
     private readonly ClusterConfiguration _configuration = new();
     private readonly EventRecorder _events;
+    private readonly RefusalReporter _refusals;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _leadership = new();
 
@@ -50,7 +50,6 @@ public sealed partial class Controller : IDisposable
     private ConfigSnapshot? _applied;
     private volatile bool _wholePassNeeded;
     private readonly Dictionary<ServiceKey, string> _failures = [];
-    private HashSet<string> _invalidReported = new(StringComparer.Ordinal);
     private bool _ipMode;
     private long _statusWrites;
     private long _eventsWritten;
@@ -62,6 +61,7 @@ public sealed partial class Controller : IDisposable
         _log = log;
         _time = time;
         _events = new EventRecorder(api, Component, options.Identity, time);
+        _refusals = new RefusalReporter(log);
         foreach (var store in Stores)
         {
             store.Changed += _ => Wake();
@@ -220,7 +220,7 @@ public sealed partial class Controller : IDisposable
         var poolsVersion = _pools.Version;
         var built = _configuration.Build(Stores);
         var read = _time.GetElapsedTime(started);
-        var invalid = Report(built);
+        var invalid = _refusals.Report(built).Select(r => new PendingEvent(r.About, EventRecorder.Warning, RefusalReporter.ReasonInvalid, r.Message)).ToList();
         if (built.Snapshot is not { } snapshot)
         {
             await WriteEventsAsync(invalid, term).ConfigureAwait(false);
@@ -331,7 +331,8 @@ public sealed partial class Controller : IDisposable
         }
         _poolsApplied = _pools.Version;
         _failures.Clear();
-        _invalidReported = new HashSet<string>(StringComparer.Ordinal);
+        // A new term says every finding again (the last leader's Events may be all the cluster has seen of them).
+        _refusals.Forget();
         var restored = 0;
         var lost = 0;
         foreach (var service in snapshot.Services)
@@ -412,34 +413,6 @@ public sealed partial class Controller : IDisposable
                     break;
             }
         }
-    }
-
-    /// <summary>Logs the findings on the objects, and gives the Events for objects refused (once per object and finding).</summary>
-    private List<PendingEvent> Report(ClusterConfigResult built)
-    {
-        var events = new List<PendingEvent>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var diagnostic in built.Diagnostics.Where(d => d.Severity == Severity.Error))
-        {
-            var text = ClusterConfiguration.Describe(diagnostic);
-            seen.Add(text);
-            if (_invalidReported.Contains(text))
-            {
-                continue;
-            }
-            Log.ObjectRefused(_log, text);
-            if (built.Refused.FirstOrDefault(o => o.Subject == diagnostic.File) is { } item)
-            {
-                events.Add(new PendingEvent(item, EventRecorder.Warning, ReasonInvalid,
-                    (diagnostic.Path.Length > 0 ? diagnostic.Path + ": " : "") + diagnostic.Message + "; its last good version stays in force"));
-            }
-        }
-        if (built.KeptLastGood && !_invalidReported.SetEquals(seen))
-        {
-            Log.ConfigKept(_log, built.Diagnostics.Count(d => d.Severity == Severity.Error));
-        }
-        _invalidReported = seen;
-        return events;
     }
 
     private async Task WriteEventsAsync(IReadOnlyCollection<PendingEvent> events, CancellationToken term)

@@ -16,7 +16,7 @@ internal readonly record struct Validity(bool Valid, string Reason, string Messa
 
 /// <summary>
 /// The <c>status</c> of a NodeState, built from what the daemon really does (pure: the writer gathers the
-/// inputs). Every list is sorted so that equal states give equal JSON, and the per-Service list is bounded
+/// inputs), in two parts the writer builds at different times: <see cref="Sessions"/> and <see cref="Services"/>. Every list is sorted so that equal states give equal JSON, and the per-Service list is bounded
 /// (docs/kubernetes.md, NodeState): at most <see cref="NodeStateOptions.MaxServices"/> entries and
 /// <see cref="NodeStateOptions.MaxServiceBytes"/> of JSON, Services this node announces nowhere first, then
 /// those some peer does not get, then the rest; <c>servicesTotal</c> counts them all, <c>servicesAdvertised</c> those this node announces somewhere.
@@ -34,15 +34,17 @@ internal static class NodeStateStatus
     /// <summary>The CRD's bound on a reason text; a longer one is cut with an ellipsis.</summary>
     public const int MaxReason = 1024;
 
-    public static JsonObject Build(
+    /// <summary>
+    /// The sessions' members (<c>bgpEstablished</c>, <c>bgpSessionCount</c>, <c>bfdUp</c>, <c>bgpSessions</c>,
+    /// <c>bfdSessions</c>) and the <c>Valid</c> condition: a few entries per peer, looked at on every poll.
+    /// </summary>
+    public static JsonObject Sessions(
         IReadOnlyList<PeerStatus> peers,
         IReadOnlyDictionary<string, Observed> bgpSince,
         IReadOnlyList<BfdSessionView> bfd,
         IReadOnlyDictionary<string, Observed> bfdSince,
-        IEnumerable<Vip> vips,
         Validity validity,
-        DateTimeOffset? validSince,
-        NodeStateOptions options)
+        DateTimeOffset? validSince)
     {
         var bgp = new JsonArray();
         foreach (var peer in peers.OrderBy(p => p.Name, StringComparer.Ordinal))
@@ -70,17 +72,15 @@ internal static class NodeStateStatus
             }
             bfdList.Add((JsonNode)entry);
         }
-        var status = new JsonObject
+        return new JsonObject
         {
             ["bgpEstablished"] = peers.Count(p => p.State == BgpState.Established),
             ["bgpSessionCount"] = peers.Count,
             ["bfdUp"] = bfdUp,
             ["bgpSessions"] = bgp,
             ["bfdSessions"] = bfdList,
+            ["conditions"] = new JsonArray(Condition(validity, validSince)),
         };
-        AddServices(status, vips, options);
-        status["conditions"] = new JsonArray(Condition(validity, validSince));
-        return status;
     }
 
     /// <summary>The BFD state as the CRD names it: the worker's answer, or Unknown while the worker is being replaced (docs/bfd.md).</summary>
@@ -124,7 +124,12 @@ internal static class NodeStateStatus
         return parts.Count > 0 ? string.Join("; ", parts) : $"not Established yet ({peer.State})";
     }
 
-    private static void AddServices(JsonObject status, IEnumerable<Vip> vips, NodeStateOptions options)
+    /// <summary>
+    /// The Services' members: <c>servicesTotal</c>, <c>servicesAdvertised</c> and the bounded <c>services</c> list. One
+    /// line per Service of the node (10,000 in a large cluster) goes into it, so the writer builds it only when the
+    /// daemon's state changed or at its read-back, never per poll.
+    /// </summary>
+    public static JsonObject Services(IEnumerable<Vip> vips, NodeStateOptions options)
     {
         var all = vips.Select(v => (Vip: v, Rank: Rank(v))).ToList();
         var list = new JsonArray();
@@ -144,9 +149,12 @@ internal static class NodeStateStatus
             bytes += size;
             list.Add((JsonNode)entry);
         }
-        status["servicesTotal"] = all.Count;
-        status["servicesAdvertised"] = all.Count(v => v.Rank > 0);
-        status["services"] = list;
+        return new JsonObject
+        {
+            ["servicesTotal"] = all.Count,
+            ["servicesAdvertised"] = all.Count(v => v.Rank > 0),
+            ["services"] = list,
+        };
     }
 
     /// <summary>0: announced by this node nowhere (no peer, not the L2 owner); 1: some peer does not get it; 2: every peer (or the L2 answer) has it.</summary>

@@ -16,7 +16,10 @@ namespace BgpLb.Daemon.Cluster;
 /// whether each peer is given it and why not, and the L2 owner (the admin API's reasons, <see cref="AdminViews.Vips"/>).
 /// The status subresource is written only when it differs from the object as stored (read back, or our own
 /// write's answer), at most once per <see cref="NodeStateOptions.MinInterval"/> with the newest state at the end
-/// of the window. The writer only reads the daemon's status (its events just wake it), so the engines never
+/// of the window, and then only the members that differ (a merge patch leaves the others as they are). What is
+/// stored is kept as a digest per member (<see cref="JsonDigest"/>), not as the status: the Services' part is one
+/// line per Service and is built again only when an event of the daemon may have changed it (an apply, a session's
+/// state, a drain, an L2 owner) or at the read-back; a poll looks at the sessions alone. The writer only reads the daemon's status (its events just wake it), so the engines never
 /// wait on the API server; while the server is away it retries with a doubling backoff and writes the newest
 /// state on its return. A missing object (never made, or deleted) is created with <c>spec.nodeName</c>.
 /// </summary>
@@ -42,9 +45,17 @@ public sealed class NodeStateWriter
     private Validity? _reported;
     private Validity? _lastValidity;
     private DateTimeOffset? _validSince;
-    private JsonNode? _stored;
+    // What the server holds, as a digest per member of its status (null member map: not known, read it first),
+    // and its Valid condition's status and lastTransitionTime (a restart keeps the transition's time).
+    private Dictionary<string, string> _stored = [];
+    private (bool Valid, DateTimeOffset At)? _storedValid;
     private bool _known;
+    // Bumped by every event after which the Services' part may read otherwise; the part's digests are of _servicesBuilt.
+    private long _generation;
+    private long _servicesBuilt = -1;
+    private Dictionary<string, string> _services = [];
     private long _writes;
+    private long _servicesBuilds;
 
     public NodeStateWriter(ApiConnection api, string @namespace, string node, DaemonHost host, ILogger log, TimeProvider time, NodeStateOptions? options = null)
     {
@@ -63,6 +74,9 @@ public sealed class NodeStateWriter
 
     /// <summary>Status writes that reached the server (for metrics and tests).</summary>
     public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Builds of the Services' part of the status (for tests: none while nothing changes between read-backs).</summary>
+    public long ServicesBuilds => Interlocked.Read(ref _servicesBuilds);
 
     /// <summary>
     /// Tells the writer how the last build of the cluster's objects went (<c>bgplb speaker</c> calls it after each):
@@ -98,6 +112,7 @@ public sealed class NodeStateWriter
         _host.Speaker.PeerStateChanged += OnPeerState;
         _host.NodeDrain.Changed += OnDrain;
         _host.Layer2.OwnerChanged += OnOwner;
+        _host.Layer2.Reelected += ServicesMayHaveChanged;
         try
         {
             await LoopAsync(cancellationToken).ConfigureAwait(false);
@@ -112,6 +127,7 @@ public sealed class NodeStateWriter
             _host.Speaker.PeerStateChanged -= OnPeerState;
             _host.NodeDrain.Changed -= OnDrain;
             _host.Layer2.OwnerChanged -= OnOwner;
+            _host.Layer2.Reelected -= ServicesMayHaveChanged;
         }
     }
 
@@ -129,10 +145,10 @@ public sealed class NodeStateWriter
                     await ReadOrCreateAsync(cancellationToken).ConfigureAwait(false);
                     lastRead = _time.GetTimestamp();
                 }
-                var desired = await DesiredAsync(cancellationToken).ConfigureAwait(false);
-                if (!JsonNode.DeepEquals(desired, _stored))
+                var patch = await ChangesAsync(cancellationToken).ConfigureAwait(false);
+                if (patch.Count > 0)
                 {
-                    await WriteAsync(desired, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(patch, cancellationToken).ConfigureAwait(false);
                     lastWrite = _time.GetTimestamp();
                 }
                 backoff = _options.InitialBackoff;
@@ -224,20 +240,9 @@ public sealed class NodeStateWriter
         }
     }
 
-    /// <summary>A merge patch (RFC 7386) of the status subresource; a member we no longer write is nulled (§2: null removes it).</summary>
-    private async Task WriteAsync(JsonObject desired, CancellationToken cancellationToken)
+    /// <summary>A merge patch (RFC 7386) of the status subresource with the members that differ from the stored ones (§2: a member left out stays, a null one is removed).</summary>
+    private async Task WriteAsync(JsonObject status, CancellationToken cancellationToken)
     {
-        var status = (JsonObject)desired.DeepClone();
-        if (_stored is JsonObject stored)
-        {
-            foreach (var (name, _) in stored)
-            {
-                if (!status.ContainsKey(name))
-                {
-                    status[name] = null;
-                }
-            }
-        }
         var patch = new JsonObject { ["status"] = status }.ToJsonString();
         var path = Type.ObjectPath(_namespace, _node) + "/status";
         JsonDocument answer;
@@ -247,9 +252,10 @@ public sealed class NodeStateWriter
         }
         catch (ApiException e) when (e.Status == HttpStatusCode.NotFound)
         {
-            // Deleted since we last looked: made again, then written.
+            // Deleted since we last looked: made again, then written whole (the new object has no status yet).
             await CreateAsync(cancellationToken).ConfigureAwait(false);
-            answer = await _api.MergePatchAsync(path, patch, cancellationToken).ConfigureAwait(false);
+            var whole = await ChangesAsync(cancellationToken).ConfigureAwait(false);
+            answer = await _api.MergePatchAsync(path, new JsonObject { ["status"] = whole }.ToJsonString(), cancellationToken).ConfigureAwait(false);
         }
         using (answer)
         {
@@ -260,21 +266,75 @@ public sealed class NodeStateWriter
         }
     }
 
-    /// <summary>The stored object's status (as the server holds it: its own answer) is what the next state is compared with.</summary>
+    /// <summary>The stored object's status (as the server holds it: its own answer) is what the next state is compared with: its members' digests are kept.</summary>
     private void Keep(JsonDocument stored)
     {
-        _stored = stored.RootElement.TryGetProperty("status", out var status) ? JsonNode.Parse(status.GetRawText()) : null;
+        _stored = [];
+        _storedValid = null;
+        if (stored.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var member in status.EnumerateObject())
+            {
+                _stored[member.Name] = JsonDigest.Of(member.Value);
+            }
+            _storedValid = StoredValid(status);
+        }
         _known = true;
     }
 
-    /// <summary>What the status should say now, as parsed JSON (so that it compares with the stored one value for value).</summary>
-    private async Task<JsonObject> DesiredAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The status members to write: the sessions' part (looked at on every pass) and the Services' part (built
+    /// again only when an event changed the daemon's state since its last build, or when the stored one is not
+    /// the one built last: a write failed, the object was made again, or someone else wrote it), each member only
+    /// when its digest differs from the stored one's; a stored member we no longer write is null.
+    /// </summary>
+    private async Task<JsonObject> ChangesAsync(CancellationToken cancellationToken)
+    {
+        var sessions = await SessionsAsync(cancellationToken).ConfigureAwait(false);
+        var patch = new JsonObject();
+        MoveChanged(sessions, JsonDigest.OfMembers(sessions), patch);
+        var generation = Interlocked.Read(ref _generation);
+        if (generation != _servicesBuilt || _services.Any(m => _stored.GetValueOrDefault(m.Key) != m.Value))
+        {
+            // The generation is read before the build: an event during it makes the next pass build again.
+            var services = NodeStateStatus.Services(AdminViews.Vips(_host, _node), _options);
+            Interlocked.Increment(ref _servicesBuilds);
+            _services = JsonDigest.OfMembers(services);
+            _servicesBuilt = generation;
+            MoveChanged(services, _services, patch);
+        }
+        foreach (var name in _stored.Keys)
+        {
+            if (!sessions.ContainsKey(name) && !patch.ContainsKey(name) && !_services.ContainsKey(name))
+            {
+                patch[name] = null;
+            }
+        }
+        return patch;
+    }
+
+    /// <summary>Moves each member of <paramref name="part"/> whose digest is not the stored one's into <paramref name="patch"/>.</summary>
+    private void MoveChanged(JsonObject part, Dictionary<string, string> digests, JsonObject patch)
+    {
+        foreach (var (name, digest) in digests)
+        {
+            if (_stored.GetValueOrDefault(name) != digest)
+            {
+                var member = part[name];
+                part.Remove(name);
+                patch[name] = member;
+            }
+        }
+    }
+
+    /// <summary>What the sessions' part of the status (and its Valid condition) should say now.</summary>
+    private async Task<JsonObject> SessionsAsync(CancellationToken cancellationToken)
     {
         var peers = _host.Speaker.Peers;
         var now = _time.GetUtcNow();
         await RefreshBfdAsync(cancellationToken).ConfigureAwait(false);
         // Copies taken under the lock, the building outside it: the sessions' loops take the lock to record a
-        // state change, and building 10,000 Services' entries must not hold them up.
+        // state change, and an API call must not hold them up.
         Dictionary<string, Observed> bgpSince;
         Dictionary<string, Observed> bfdSince;
         IReadOnlyList<BfdSessionView> bfd;
@@ -295,7 +355,7 @@ public sealed class NodeStateWriter
                 : Accepted);
             if (_lastValidity?.Valid != validity.Valid)
             {
-                _validSince = StoredValidSince(validity.Valid) ?? now;
+                _validSince = _storedValid is { } stored && stored.Valid == validity.Valid ? stored.At : now;
             }
             _lastValidity = validity;
             validSince = _validSince;
@@ -303,8 +363,7 @@ public sealed class NodeStateWriter
             bfdSince = new Dictionary<string, Observed>(_bfdSince, StringComparer.Ordinal);
             bfd = _bfd;
         }
-        var status = NodeStateStatus.Build(peers, bgpSince, bfd, bfdSince, AdminViews.Vips(_host, _node), validity, validSince, _options);
-        return (JsonObject)JsonNode.Parse(status.ToJsonString())!;
+        return NodeStateStatus.Sessions(peers, bgpSince, bfd, bfdSince, validity, validSince);
     }
 
     /// <summary>A session's since is when we first saw it in its state (Established's is the speaker's own time).</summary>
@@ -316,24 +375,27 @@ public sealed class NodeStateWriter
         }
     }
 
-    /// <summary>The stored Valid condition's lastTransitionTime when it has the same status (a restart keeps the transition's time).</summary>
-    private DateTimeOffset? StoredValidSince(bool valid)
+    /// <summary>The stored Valid condition's status and lastTransitionTime, if it has one.</summary>
+    private static (bool Valid, DateTimeOffset At)? StoredValid(JsonElement status)
     {
-        if (_stored?["conditions"] is not JsonArray conditions)
+        if (!status.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
         {
             return null;
         }
-        foreach (var condition in conditions)
+        foreach (var condition in conditions.EnumerateArray())
         {
-            if (condition?["type"]?.GetValue<string>() == NodeStateStatus.ConditionValid
-                && condition["status"]?.GetValue<string>() == (valid ? "True" : "False")
-                && DateTimeOffset.TryParse(condition["lastTransitionTime"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+            if (Text(condition, "type") == NodeStateStatus.ConditionValid
+                && Text(condition, "status") is "True" or "False"
+                && DateTimeOffset.TryParse(Text(condition, "lastTransitionTime"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
             {
-                return at;
+                return (Text(condition, "status") == "True", at);
             }
         }
         return null;
     }
+
+    private static string? Text(JsonElement item, string name) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>Asks the BFD worker; a worker that does not answer in time leaves the last known states.</summary>
     private async Task RefreshBfdAsync(CancellationToken cancellationToken)
@@ -354,11 +416,11 @@ public sealed class NodeStateWriter
         }
     }
 
-    private void OnDaemonEvent(DaemonEvent e) => Wake();
+    private void OnDaemonEvent(DaemonEvent e) => ServicesMayHaveChanged();
 
-    private void OnDrain(DrainPhase phase) => Wake();
+    private void OnDrain(DrainPhase phase) => ServicesMayHaveChanged();
 
-    private void OnOwner(L2OwnerChange change) => Wake();
+    private void OnOwner(L2OwnerChange change) => ServicesMayHaveChanged();
 
     /// <summary>On the session's loop: records when the state began (cheap, under a lock no API call holds) and wakes the writer.</summary>
     private void OnPeerState(string peer, Transition transition)
@@ -372,6 +434,13 @@ public sealed class NodeStateWriter
         {
             _bgpSince[peer] = new Observed(transition.To.ToString(), now);
         }
+        // Each Service's line says per peer "advertised" or "session down (state)".
+        ServicesMayHaveChanged();
+    }
+
+    private void ServicesMayHaveChanged()
+    {
+        Interlocked.Increment(ref _generation);
         Wake();
     }
 

@@ -7,6 +7,7 @@ namespace BgpLb.Daemon.Cluster;
 /// <summary>
 /// Says each finding that refuses an object once, while it lasts: one log line and one Event on the object
 /// (the finding's field and message), not one per build; a finding that went away and comes back is said again.
+/// Both roles use it: the speaker for its node's build, the controller for its leader's.
 /// </summary>
 public sealed class RefusalReporter(ILogger log)
 {
@@ -40,4 +41,7 @@ public sealed class RefusalReporter(ILogger log)
         _reported = seen;
         return events;
     }
+
+    /// <summary>Forgets what was said: the next <see cref="Report"/> says every finding again (the controller, at each new leader term).</summary>
+    public void Forget() => _reported = new HashSet<string>(StringComparer.Ordinal);
 }

@@ -118,7 +118,7 @@ public sealed class ResourceWatch(ApiConnection api, ResourceStore store, WatchO
         // without a FIN) is ended here, so the watch is never stuck longer than this.
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stall.CancelAfter(TimeSpan.FromSeconds(seconds) + options.StallSlack);
-        using var response = await api.SendAsync(HttpMethod.Get, query, null, stream: true, stall.Token).ConfigureAwait(false);
+        using var response = await api.SendAsync(HttpMethod.Get, query, null, stall.Token).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Gone)
         {
             throw new GoneException(ApiConnection.MessageOf(await response.Content.ReadAsStringAsync(stall.Token).ConfigureAwait(false)));

@@ -194,6 +194,7 @@ internal sealed class L2Runtime : IAsyncDisposable
                 _announcer!.Reannounce();
             }
             LogOwnerChanges();
+            Reelected?.Invoke();
         }
     }
 
@@ -290,6 +291,13 @@ internal sealed class L2Runtime : IAsyncDisposable
 
     /// <summary>Raised under the runtime's lock for every Service whose owner changed (handlers must be quick).</summary>
     public event Action<L2OwnerChange>? OwnerChanged;
+
+    /// <summary>
+    /// Raised under the runtime's lock after the elections ran again on a liveness change (or at the end of the
+    /// heartbeat's startup grace): a standby's rank or why this node is no candidate may read otherwise although no
+    /// owner changed (handlers must be quick). An apply has the host's own event.
+    /// </summary>
+    public event Action? Reelected;
 
     /// <summary>Per interface, what its responders counted since the daemon started (the counters outlive announcer restarts).</summary>
     public IReadOnlyList<KeyValuePair<string, L2Counters>> Counters => [.. _counters];

@@ -72,7 +72,7 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
 
         // The CRD cannot see across objects; the loader refuses the pool that overlaps another, as in a file.
         await lab.CreatePoolAsync("overlap", "198.18.3.4/30");
-        var message = await lab.WaitForEventAsync("overlap", Controller.ReasonInvalid, "spec.addresses[0]: ", controller);
+        var message = await lab.WaitForEventAsync("overlap", RefusalReporter.ReasonInvalid, "spec.addresses[0]: ", controller);
         Assert.Contains("overlaps", message, StringComparison.Ordinal);
         Assert.Contains("of IPAddressPool \"pool\"", message, StringComparison.Ordinal);
         Assert.Contains($"IPAddressPool {lab.Namespace}/overlap: spec.addresses[0]:", controller.Output, StringComparison.Ordinal);

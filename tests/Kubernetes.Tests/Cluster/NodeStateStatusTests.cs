@@ -24,9 +24,7 @@ public sealed class NodeStateStatusTests
         return vips;
     }
 
-    internal static JsonObject Build(IEnumerable<Vip> vips, NodeStateOptions options) =>
-        NodeStateStatus.Build([], new Dictionary<string, Observed>(), [], new Dictionary<string, Observed>(), vips,
-            new Validity(true, NodeStateStatus.ReasonAccepted, "ok"), DateTimeOffset.UnixEpoch, options);
+    internal static JsonObject Build(IEnumerable<Vip> vips, NodeStateOptions options) => NodeStateStatus.Services(vips, options);
 
     [Fact]
     public void Ten_thousand_Services_give_at_most_the_cap_not_advertised_first_and_counts_of_all()

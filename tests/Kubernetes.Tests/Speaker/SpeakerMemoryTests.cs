@@ -34,7 +34,9 @@ public sealed partial class SpeakerMemoryTests(ApiServer server, ITestOutputHelp
         var binary = Environment.GetEnvironmentVariable("BGPLB_SPEAKER_BINARY");
         Assert.True(string.IsNullOrEmpty(binary) || File.Exists(binary), $"BGPLB_SPEAKER_BINARY={binary}: no such file (dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true)");
 
-        await using var lab = await SpeakerLab.StartAsync(server, "mem", "198.18.0.0/18", prefix: "bgplbm2");
+        // The bench's own prefix (not the suite's), or BGPLB_BENCH_PREFIX: two benches at once on one machine never clean each other's namespaces.
+        var prefix = Environment.GetEnvironmentVariable("BGPLB_BENCH_PREFIX") is { Length: > 0 } own ? own : "bgplbm2";
+        await using var lab = await SpeakerLab.StartAsync(server, "mem", "198.18.0.0/18", prefix: prefix);
         var names = Enumerable.Range(0, services).Select(i => "svc-" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         string[] nodes = [];
         try
