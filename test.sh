@@ -64,28 +64,56 @@ fi
 export BGPLB_TEST_APISERVER=${BGPLB_TEST_APISERVER:-$PWD/tests/Kubernetes.Tests/apiserver.sh}
 
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+k8s_pid=
+# An interrupted run also ends the Kubernetes tests running in the background.
+trap '[ -n "$k8s_pid" ] && kill "$k8s_pid" 2>/dev/null; rm -rf "$results"' EXIT
 
 dotnet build BgpLb.sln -c Release -warnaserror -nologo -v quiet
-set +e
-# One test project at a time: the interop, BFD and L2 suites each run real daemons (BIRD and bfdd
-# under real-time priority for the BFD timing bounds), and on a 2-core machine several suites at
-# once starve each other's peers into timeouts that say nothing about our code. The BFD timing
-# tests run last and alone: they load both cores themselves (a busy loop each) and assert the
-# bounds that are BFD's feature (no false Down at 10 ms, detection within multiplier x interval).
+
+extra=("$@")
+# run_tests PROJECT REPORT FILTER: one test project's run (already built), its report in $results/REPORT.trx.
+run_tests() {
+  dotnet test "$1" -c Release --no-build --nologo -v quiet \
+    --logger "trx;LogFileName=$2.trx" --results-directory "$results" --filter "$3" "${extra[@]}"
+}
 # SpeakerMemoryTests is not a suite test but the driver of bench/k8s/speaker-memory.sh (10,000 Services,
 # minutes to set up, a memory figure that belongs in docs/performance.md): the bench runs it.
 timing="FullyQualifiedName~BgpLb.BfdSession.Tests.Interop.TimingTests"
+suite="FullyQualifiedName!~BgpLb.BfdSession.Tests.Interop.TimingTests&FullyQualifiedName!~SpeakerMemoryTests"
+# The tests whose bounds are the feature run last and alone, one project at a time: BFD detection and no
+# false Down (the daemon's BFD end to end, its count of BFD Downs, the BFD timing tests) and L2 failover.
+# On a 2-core machine anything beside them starves their peers (BIRD and bfdd run at real-time priority
+# for the timing bounds) into timeouts that say nothing about our code. The BFD timing tests come last of
+# all: they load both cores themselves (a busy loop each).
+e2e_timed=(BfdTests L2FailoverTests Admin.ReceivedRoutesTests)
+e2e_alone=$(printf '|FullyQualifiedName~BgpLb.Daemon.EndToEnd.Tests.%s.' "${e2e_timed[@]}")
+e2e_beside=$suite$(printf '&FullyQualifiedName!~BgpLb.Daemon.EndToEnd.Tests.%s.' "${e2e_timed[@]}")
+# Beside the Kubernetes tests (minutes of waiting on the API server, the controllers' Lease timers, a 60 s
+# outage, and a Native AOT build at nice 19 in ImageTests) run the projects listed here, one at a time:
+# their waits are generous bounds, not the feature. Every other project runs alone once both are done
+# (a new project too, until it is listed here).
+beside=(Allocator.Tests BgpSpeaker.Tests Daemon.EndToEnd.Tests)
 test_rc=0
+set +e
+# The Kubernetes tests' output is kept and printed whole when they end, so the two runs' lines do not mix.
+run_tests tests/Kubernetes.Tests Kubernetes.Tests "$suite" >"$results/Kubernetes.Tests.log" 2>&1 &
+k8s_pid=$!
+for name in "${beside[@]}"; do
+  filter=$suite
+  [ "$name" = Daemon.EndToEnd.Tests ] && filter=$e2e_beside
+  run_tests "tests/$name/$name.csproj" "$name" "$filter" || test_rc=1
+done
+wait "$k8s_pid" || test_rc=1
+k8s_pid=
+echo "--- Kubernetes.Tests (ran beside the projects above):"
+cat "$results/Kubernetes.Tests.log"
 for project in tests/*.Tests/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
-  dotnet test "$project" -c Release --no-build --nologo -v quiet \
-    --logger "trx;LogFileName=$name.trx" --results-directory "$results" --filter "FullyQualifiedName!~BgpLb.BfdSession.Tests.Interop.TimingTests&FullyQualifiedName!~SpeakerMemoryTests" "$@" \
-    || test_rc=1
+  case " ${beside[*]} Kubernetes.Tests " in *" $name "*) continue ;; esac
+  run_tests "$project" "$name" "$suite" || test_rc=1
 done
-dotnet test tests/BfdSession.Tests -c Release --no-build --nologo -v quiet \
-  --logger "trx;LogFileName=bfd-timing.trx" --results-directory "$results" --filter "$timing" "$@" \
-  || test_rc=1
+run_tests tests/Daemon.EndToEnd.Tests Daemon.EndToEnd.Tests-timed "${e2e_alone#|}" || test_rc=1
+run_tests tests/BfdSession.Tests bfd-timing "$timing" || test_rc=1
 set -e
 
 # Sum the counters of every project's TRX report.
