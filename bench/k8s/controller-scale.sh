@@ -17,13 +17,8 @@ log=${TMPDIR:-/tmp}/bgplbx-controller-scale.log
 dotnet build tests/Kubernetes.Tests -c Release -warnaserror -nologo -v quiet >/dev/null
 # The controllers run as operators run them: the Native AOT executable, published here
 # (BGPLB_CONTROLLER_BINARY=jit runs the test's `dotnet bgplb.dll` instead).
-if [ "${BGPLB_CONTROLLER_BINARY:-}" = jit ]; then
-  unset BGPLB_CONTROLLER_BINARY
-elif [ -z "${BGPLB_CONTROLLER_BINARY:-}" ]; then
-  out=${TMPDIR:-/tmp}/bgplbx-controller-aot
-  dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v quiet >/dev/null
-  export BGPLB_CONTROLLER_BINARY=$out/bgplb
-fi
+. bench/k8s/aot-binary.sh
+aot_binary BGPLB_CONTROLLER_BINARY "${TMPDIR:-/tmp}/bgplbx-controller-aot"
 set +e
 dotnet test tests/Kubernetes.Tests -c Release --no-build --nologo \
   --filter "FullyQualifiedName~ControllerTests.A_restart_converges_within_5_s_and_slack" \

@@ -17,13 +17,8 @@ export BGPLB_TEST_APISERVER=${BGPLB_TEST_APISERVER:-$PWD/tests/Kubernetes.Tests/
 export BGPLB_SCALE_SERVICES=${1:-10000} BGPLB_SCALE_NODES=${2:-100} BGPLB_SCALE_STEADY_SECONDS=${3:-60}
 prefix=${BGPLB_BENCH_PREFIX:-bgplbm2}
 log=${TMPDIR:-/tmp}/$prefix-speaker-memory.log
-if [ "${BGPLB_SPEAKER_BINARY:-}" = jit ]; then
-  unset BGPLB_SPEAKER_BINARY
-elif [ -z "${BGPLB_SPEAKER_BINARY:-}" ]; then
-  out=${TMPDIR:-/tmp}/$prefix-speaker-aot
-  dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v quiet >/dev/null
-  export BGPLB_SPEAKER_BINARY=$out/bgplb
-fi
+. bench/k8s/aot-binary.sh
+aot_binary BGPLB_SPEAKER_BINARY "${TMPDIR:-/tmp}/$prefix-speaker-aot"
 # The speaker runs with the DaemonSet's GC setting (deploy/workloads/speaker.yaml), unless DOTNET_GCgen0size is set
 # here (set it empty for the runtime's own default, sized from the CPU's cache).
 gen0=$(sed -n '/name: DOTNET_GCgen0size/{n;s/.*value: "\(.*\)"/\1/p;}' deploy/workloads/speaker.yaml)
