@@ -32,7 +32,7 @@ public abstract class RbacChecks(ApiServer server) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task The_controller_can_allocate_and_elect_and_cannot_read_secrets_or_change_services()
+    public async Task The_controller_can_allocate_elect_and_write_object_status_and_cannot_read_other_secrets_or_change_specs()
     {
         using var admin = server.AdminClient();
         var service = await CreateServiceAsync(admin);
@@ -45,18 +45,26 @@ public abstract class RbacChecks(ApiServer server) : IAsyncLifetime
             service.Metadata.Name, _otherNamespace));
         await Allowed(() => controller.CoreV1.ListNamespaceAsync());
         await Allowed(() => controller.CoreV1.CreateNamespacedEventAsync(Event(service), _otherNamespace));
-        await Allowed(() => controller.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, SystemNamespace, "ipaddresspools"));
+        foreach (var plural in new[] { "ipaddresspools", "bgppeers", "bgpadvertisements", "l2advertisements", "bfdprofiles", "communities" })
+        {
+            await Allowed(() => controller.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, SystemNamespace, plural));
+        }
+        // The Secrets of its own namespace: a BGPPeer's passwordSecret is validated there.
+        await Allowed(() => controller.CoreV1.ListNamespacedSecretAsync(SystemNamespace));
         var pool = await CreatePoolAsync(admin, SystemNamespace);
         var elsewhere = await CreatePoolAsync(admin, _otherNamespace);
         await Allowed(() => controller.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("{\"status\":{\"assignedIPv4\":1,\"availableIPv4\":255}}", V1Patch.PatchType.MergePatch),
             Group, Version, SystemNamespace, "ipaddresspools", pool));
+        var peer = await CreatePeerAsync(admin, SystemNamespace);
+        await Allowed(() => controller.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(ValidCondition, V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "bgppeers", peer));
         var lease = new V1Lease { Metadata = new V1ObjectMeta { Name = "bgplbk-rbac-" + Guid.NewGuid().ToString("N")[..8] }, Spec = new V1LeaseSpec { HolderIdentity = "test" } };
         await Allowed(() => controller.CoordinationV1.CreateNamespacedLeaseAsync(lease, SystemNamespace));
         await Allowed(() => controller.CoordinationV1.ReadNamespacedLeaseAsync(lease.Metadata.Name, SystemNamespace));
 
         await Forbidden(Controller, () => controller.CoreV1.ReadNamespacedSecretAsync("not-the-controllers", _otherNamespace));
-        await Forbidden(Controller, () => controller.CoreV1.ListNamespacedSecretAsync(SystemNamespace));
+        await Forbidden(Controller, () => controller.CoreV1.ListSecretForAllNamespacesAsync());
         await Forbidden(Controller, () => controller.CoreV1.PatchNamespacedServiceAsync(
             new V1Patch("{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}", V1Patch.PatchType.MergePatch), service.Metadata.Name, _otherNamespace));
         await Forbidden(Controller, () => controller.CoordinationV1.CreateNamespacedLeaseAsync(lease, _otherNamespace));
@@ -65,7 +73,9 @@ public abstract class RbacChecks(ApiServer server) : IAsyncLifetime
         await Forbidden(Controller, () => controller.CustomObjects.ListClusterCustomObjectAsync(Group, Version, "ipaddresspools"));
         await Forbidden(Controller, () => controller.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("{\"status\":{\"assignedIPv4\":1}}", V1Patch.PatchType.MergePatch), Group, Version, _otherNamespace, "ipaddresspools", elsewhere));
-        await Forbidden(Controller, () => controller.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, SystemNamespace, "bgppeers"));
+        await Forbidden(Controller, () => controller.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("{\"spec\":{\"holdTime\":\"30s\"}}", V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "bgppeers", peer));
+        await Forbidden(Controller, () => controller.CustomObjects.ListNamespacedCustomObjectAsync(Group, Version, _otherNamespace, "bgppeers"));
         await Forbidden(Controller, () => controller.CoreV1.ListNodeAsync());
     }
 
@@ -111,6 +121,9 @@ public abstract class RbacChecks(ApiServer server) : IAsyncLifetime
         await Forbidden(Speaker, () => speaker.CoreV1.ListSecretForAllNamespacesAsync());
         await Forbidden(Speaker, () => speaker.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("{\"status\":{\"assignedIPv4\":1}}", V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "ipaddresspools", pool));
+        var peer = await CreatePeerAsync(admin, SystemNamespace);
+        await Forbidden(Speaker, () => speaker.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(ValidCondition, V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "bgppeers", peer));
         await Forbidden(Speaker, () => speaker.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch("{\"spec\":{\"autoAssign\":false}}", V1Patch.PatchType.MergePatch), Group, Version, SystemNamespace, "ipaddresspools", pool));
         await Forbidden(Speaker, () => speaker.CustomObjects.ListClusterCustomObjectAsync(Group, Version, "bgppeers"));
@@ -129,6 +142,25 @@ public abstract class RbacChecks(ApiServer server) : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = "web-" + Guid.NewGuid().ToString("N")[..8] },
             Spec = new V1ServiceSpec { Type = "LoadBalancer", Ports = [new V1ServicePort { Port = 80 }] },
         }, _otherNamespace);
+
+    /// <summary>A status patch as the controller writes it (ObjectStatus.Patch).</summary>
+    private const string ValidCondition =
+        "{\"status\":{\"conditions\":[{\"type\":\"Valid\",\"status\":\"True\",\"reason\":\"Accepted\",\"message\":\"in force as written\",\"lastTransitionTime\":\"2026-11-24T00:00:00Z\",\"observedGeneration\":1}]}}";
+
+    private static async Task<string> CreatePeerAsync(k8s.Kubernetes admin, string ns)
+    {
+        var name = "peer-" + Guid.NewGuid().ToString("N")[..8];
+        await admin.CustomObjects.CreateNamespacedCustomObjectAsync(
+            new Dictionary<string, object>
+            {
+                ["apiVersion"] = $"{Group}/{Version}",
+                ["kind"] = "BGPPeer",
+                ["metadata"] = new Dictionary<string, object> { ["name"] = name },
+                ["spec"] = new Dictionary<string, object> { ["myASN"] = 64512, ["peerASN"] = 64513, ["peerAddress"] = "203.0.113.1" },
+            },
+            Group, Version, ns, "bgppeers");
+        return name;
+    }
 
     private static async Task<string> CreatePoolAsync(k8s.Kubernetes admin, string ns)
     {

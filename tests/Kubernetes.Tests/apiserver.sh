@@ -81,7 +81,8 @@ if [ ! -f "$p/apiserver.crt" ]; then
   echo "test-admin-token,admin,admin-uid,system:masters" > "$p/tokens.csv"
 fi
 
-# Writes only: reads and watches would make the log the size of the run's traffic.
+# Writes only: reads and watches would make the log the size of the run's traffic. The controller's writes of
+# Service status and of the configuration objects' status are what the tests count.
 cat > "$dir/audit-policy.yaml" <<'EOF'
 apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -92,6 +93,8 @@ rules:
   resources:
   - group: ""
     resources: [services, services/status, events]
+  - group: bgplb.io
+    resources: [ipaddresspools/status, bgppeers/status, bgpadvertisements/status, l2advertisements/status, bfdprofiles/status, communities/status]
 - level: None
 EOF
 

@@ -26,6 +26,9 @@ public sealed class ClusterConfiguration
     /// <summary>Objects the last build was given.</summary>
     public int LastObjects { get; private set; }
 
+    /// <summary>Whether a version of the object named <paramref name="subject"/> ("Kind namespace/name") is in the last good snapshot.</summary>
+    public bool InForce(string subject) => _lastGood.ContainsKey(subject);
+
     /// <summary>Builds a snapshot from every object of <paramref name="stores"/>.</summary>
     public ClusterConfigResult Build(IEnumerable<ResourceStore> stores)
     {

@@ -10,11 +10,13 @@ using Microsoft.Extensions.Logging;
 namespace BgpLb.Daemon.Cluster;
 
 /// <summary>
-/// <c>bgplb controller</c> (DESIGN.md §4): every replica watches Services, Namespaces and its namespace's
-/// IPAddressPools; the one holding the Lease allocates with the standalone daemon's <see cref="IpAllocator"/>
-/// and writes <c>status.loadBalancer.ingress</c> and Events. Each time it becomes leader it starts from a
-/// new allocator into which every assignment the Services' status holds is restored before anything is
-/// allocated, so neither a restart nor a failover moves an IP. Status is written only when it differs.
+/// <c>bgplb controller</c> (DESIGN.md §4): every replica watches Services, Namespaces and, in its namespace, the
+/// bgplb.io configuration kinds and the Secrets BGPPeers name; the one holding the Lease allocates with the
+/// standalone daemon's <see cref="IpAllocator"/> and writes <c>status.loadBalancer.ingress</c>, Events, and
+/// each configuration object's status (condition Valid, pool usage: <see cref="ObjectStatus"/>). Each time it
+/// becomes leader it starts from a new allocator into which every assignment the Services' status holds is
+/// restored before anything is allocated, so neither a restart nor a failover moves an IP. Status is written
+/// only when it differs, an object's at most once per <see cref="ControllerOptions.StatusInterval"/>.
 /// </summary>
 public sealed partial class Controller : IDisposable
 {
@@ -31,6 +33,14 @@ public sealed partial class Controller : IDisposable
     private readonly ResourceStore _services = new(ResourceType.Services);
     private readonly ResourceStore _namespaces = new(ResourceType.Namespaces);
     private readonly ResourceStore _pools = new(ResourceType.IpAddressPools);
+
+    // The other kinds the daemon validates, only so that each object's Valid condition says what a speaker's
+    // build says of it (a BGPPeer's passwordSecret must exist, an advertisement's aggregationLength fit the pools).
+    private readonly ResourceStore[] _others =
+    [
+        new(ResourceType.BgpPeers), new(ResourceType.BgpAdvertisements), new(ResourceType.L2Advertisements),
+        new(ResourceType.BfdProfiles), new(ResourceType.Communities), new(ResourceType.Secrets),
+    ];
     private readonly ClusterConfiguration _configuration = new();
     private readonly EventRecorder _events;
     private readonly RefusalReporter _refusals;
@@ -54,6 +64,12 @@ public sealed partial class Controller : IDisposable
     private long _statusWrites;
     private long _eventsWritten;
 
+    // Configuration objects' status: when each (by uid) was last written, for the rate limit; whether a pass is
+    // already due for the writes it held back.
+    private readonly Dictionary<string, long> _objectStatusAt = new(StringComparer.Ordinal);
+    private int _objectStatusPending;
+    private long _objectStatusWrites;
+
     public Controller(ApiConnection api, ControllerOptions options, ILogger log, TimeProvider time)
     {
         _api = api;
@@ -68,7 +84,10 @@ public sealed partial class Controller : IDisposable
         }
     }
 
-    private ResourceStore[] Stores => [_namespaces, _pools, _services];
+    private ResourceStore[] Stores => [_namespaces, _pools, _services, .. _others];
+
+    /// <summary>The kinds whose objects get a status from the leader.</summary>
+    private IEnumerable<ResourceStore> ConfigurationStores => Stores.Where(s => s.Type.StatusIsOutput);
 
     /// <summary>Whether this replica holds the Lease now.</summary>
     public bool IsLeader
@@ -91,6 +110,9 @@ public sealed partial class Controller : IDisposable
     /// <summary>Status writes sent (for metrics and tests).</summary>
     public long StatusWrites => Interlocked.Read(ref _statusWrites);
 
+    /// <summary>Status writes of configuration objects (conditions, pool usage) sent.</summary>
+    public long ObjectStatusWrites => Interlocked.Read(ref _objectStatusWrites);
+
     /// <summary>Events written.</summary>
     public long EventsWritten => Interlocked.Read(ref _eventsWritten);
 
@@ -100,12 +122,9 @@ public sealed partial class Controller : IDisposable
         _ipMode = await ServerHasIpModeAsync(cancellationToken).ConfigureAwait(false);
         var classRule = LoadBalancerClassRule.Describe(_options.LoadBalancerClass);
         Log.ControllerStarting(_log, _options.Identity, _options.Namespace, classRule, _ipMode);
-        var tasks = new List<Task>
-        {
-            new ResourceWatch(_api, _services, _options.Watch, _log, _time).RunAsync(cancellationToken),
-            new ResourceWatch(_api, _namespaces, _options.Watch, _log, _time).RunAsync(cancellationToken),
-            new ResourceWatch(_api, _pools, _options.Watch, _log, _time, _options.Namespace).RunAsync(cancellationToken),
-        };
+        // Services and Namespaces cluster-wide; the bgplb.io kinds and Secrets in the controller's namespace, as RBAC grants.
+        var tasks = Stores.Select(s => new ResourceWatch(_api, s, _options.Watch, _log, _time,
+            s == _services || s == _namespaces ? null : _options.Namespace).RunAsync(cancellationToken)).ToList();
         var elector = new LeaseElector(_api, _options.Namespace, _options.LeaseName, _options.Identity,
             _options.LeaseDuration, _options.RenewDeadline, _options.RetryPeriod, _time);
         elector.StartedLeading += StartedLeading;
@@ -224,6 +243,7 @@ public sealed partial class Controller : IDisposable
         if (built.Snapshot is not { } snapshot)
         {
             await WriteEventsAsync(invalid, term).ConfigureAwait(false);
+            await WriteObjectStatusAsync(built, term).ConfigureAwait(false);
             return; // nothing valid yet: nothing to allocate from
         }
         // A whole pass looks at every Service; otherwise only at those the loader read again (a new
@@ -264,6 +284,7 @@ public sealed partial class Controller : IDisposable
         await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = _options.Writers, CancellationToken = term },
             (write, ct) => new ValueTask(WriteStatusAsync(write.Service, write.Addresses, ct))).ConfigureAwait(false);
         await WriteEventsAsync([.. invalid, .. EventsOf(results)], term).ConfigureAwait(false);
+        await WriteObjectStatusAsync(built, term).ConfigureAwait(false);
         var changed = results.Count(r => r.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs));
         if (changed > 0 || writes.Count > 0 || restore)
         {
@@ -379,6 +400,79 @@ public sealed partial class Controller : IDisposable
     }
 
     private void RetryLater() => _ = Task.Delay(_options.RetryPeriod, _time).ContinueWith(_ => Wake(), TaskScheduler.Default);
+
+    /// <summary>
+    /// Writes the status of every configuration object whose stored status does not say what
+    /// <see cref="ObjectStatus.Of"/> says now. An object written less than <see cref="ControllerOptions.StatusInterval"/>
+    /// ago waits (a burst of allocations changes a pool's usage on every pass), and one pass is made due when it may.
+    /// Its own writes do not wake the controller: the store takes a status-only change without counting it.
+    /// </summary>
+    private async Task WriteObjectStatusAsync(ClusterConfigResult built, CancellationToken term)
+    {
+        var due = new List<(ResourceStore Store, ClusterObject Item, ObjectStatus.Desired Desired)>();
+        TimeSpan? wait = null;
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var store in ConfigurationStores)
+        {
+            foreach (var item in store.Objects())
+            {
+                present.Add(item.Uid);
+                var usage = store == _pools ? _allocator?.StatusOf(item.Name) : null;
+                var desired = ObjectStatus.Of(item, built, _configuration.InForce(item.Subject), usage);
+                if (ObjectStatus.Says(item, desired))
+                {
+                    continue;
+                }
+                if (_objectStatusAt.TryGetValue(item.Uid, out var last) && _time.GetElapsedTime(last) is var since && since < _options.StatusInterval)
+                {
+                    var left = _options.StatusInterval - since;
+                    wait = wait is { } w && w < left ? w : left;
+                    continue;
+                }
+                due.Add((store, item, desired));
+            }
+        }
+        foreach (var gone in _objectStatusAt.Keys.Where(uid => !present.Contains(uid)).ToList())
+        {
+            _objectStatusAt.Remove(gone);
+        }
+        if (wait is { } delay && Interlocked.Exchange(ref _objectStatusPending, 1) == 0)
+        {
+            // Not the term's token: a wake after the term ended finds no leader and does nothing.
+            _ = Task.Delay(delay, _time, CancellationToken.None).ContinueWith(_ =>
+            {
+                Volatile.Write(ref _objectStatusPending, 0);
+                Wake();
+            }, TaskScheduler.Default);
+        }
+        var now = _time.GetUtcNow();
+        var written = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = _options.Writers, CancellationToken = term }, async (write, ct) =>
+        {
+            var (store, item, desired) = write;
+            try
+            {
+                using var stored = await _api.MergePatchAsync(item.Type.ObjectPath(item.Namespace, item.Name) + "/status",
+                    ObjectStatus.Patch(item, desired, now), ct).ConfigureAwait(false);
+                Interlocked.Increment(ref _objectStatusWrites);
+                written.Add(item.Uid);
+                // The object as stored: the next pass compares with it, not with what the watch has not brought yet.
+                store.Upsert(ClusterObject.From(store.Type, stored.RootElement));
+                Log.ObjectStatusWritten(_log, item.Subject, desired.Status, desired.Reason,
+                    desired.Usage is { } u ? string.Join("/", u) : "-");
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is ApiException or HttpRequestException or IOException or JsonException)
+            {
+                Log.ObjectStatusFailed(_log, item.Subject, e.Message);
+                RetryLater();
+            }
+        }).ConfigureAwait(false);
+        var at = _time.GetTimestamp();
+        foreach (var uid in written)
+        {
+            _objectStatusAt[uid] = at;
+        }
+    }
 
     private IEnumerable<PendingEvent> EventsOf(List<AllocationResult> results)
     {

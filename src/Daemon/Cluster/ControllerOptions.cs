@@ -26,6 +26,12 @@ public sealed record ControllerOptions
     /// <summary>A change waits this long for others to join it, so a burst (1,000 Services created) is one pass.</summary>
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// A configuration object's status (condition Valid, pool usage) is written at most once in this time: while
+    /// 1,000 Services are being allocated, a pool's usage changes on every pass.
+    /// </summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Status writes and Events in flight at once.</summary>
     public int Writers { get; init; } = 8;
 

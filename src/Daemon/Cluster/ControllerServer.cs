@@ -63,12 +63,14 @@ internal sealed class ControllerServer : IAsyncDisposable
             var leader = factory.CreateGauge("bgplb_controller_leader", "1 while this replica holds the Lease");
             var holding = factory.CreateGauge("bgplb_controller_services_assigned", "Services holding addresses (on the leader)");
             var writes = factory.CreateGauge("bgplb_controller_status_writes_total", "status.loadBalancer.ingress writes sent since start");
+            var objectWrites = factory.CreateGauge("bgplb_controller_object_status_writes_total", "status writes of configuration objects (condition Valid, pool usage) sent since start");
             var events = factory.CreateGauge("bgplb_controller_events_total", "Events written since start");
             registry.AddBeforeCollectCallback(() =>
             {
                 leader.Set(controller.IsLeader ? 1 : 0);
                 holding.Set(controller.Holding);
                 writes.Set(controller.StatusWrites);
+                objectWrites.Set(controller.ObjectStatusWrites);
                 events.Set(controller.EventsWritten);
             });
             metrics = await AdminServer.StartMetricsAsync(metricsAddress, registry, loggers, log, cancellationToken).ConfigureAwait(false);

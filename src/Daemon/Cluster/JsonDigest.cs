@@ -44,6 +44,41 @@ internal static class JsonDigest
         return Of(parsed.RootElement);
     }
 
+    /// <summary>
+    /// The digest of an API object without what a write of its status changes: the <c>status</c> member, and
+    /// <c>metadata.resourceVersion</c> and <c>metadata.managedFields</c>. Equal digests: the object asks for the same.
+    /// </summary>
+    public static string OfInput(JsonElement item)
+    {
+        using var sink = new HashingWriter();
+        using (var writer = new Utf8JsonWriter(sink))
+        {
+            writer.WriteStartObject();
+            foreach (var member in item.EnumerateObject().Where(m => m.Name != "status").OrderBy(m => m.Name, StringComparer.Ordinal))
+            {
+                writer.WritePropertyName(member.Name);
+                if (member.Name == "metadata" && member.Value.ValueKind == JsonValueKind.Object)
+                {
+                    writer.WriteStartObject();
+                    foreach (var field in member.Value.EnumerateObject()
+                        .Where(f => f.Name is not ("resourceVersion" or "managedFields"))
+                        .OrderBy(f => f.Name, StringComparer.Ordinal))
+                    {
+                        writer.WritePropertyName(field.Name);
+                        WriteCanonical(writer, field.Value);
+                    }
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    WriteCanonical(writer, member.Value);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return sink.Finish();
+    }
+
     /// <summary>A digest per member of <paramref name="value"/> (a status: what a merge patch replaces member by member).</summary>
     public static Dictionary<string, string> OfMembers(JsonObject value)
     {

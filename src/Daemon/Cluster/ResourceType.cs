@@ -29,6 +29,12 @@ public sealed record ResourceType(string Kind, string ApiVersion, string Plural,
 
     public static readonly ResourceType Communities = new("Community", "bgplb.io/v1beta1", "communities", Namespaced: true);
 
+    /// <summary>
+    /// Whether the object's status is BgpLb's output (the bgplb.io kinds: conditions, pool usage), not an input:
+    /// a change of the status alone does not change what the object asks for (see <see cref="ResourceStore.Upsert"/>).
+    /// </summary>
+    public bool StatusIsOutput => ApiVersion.StartsWith("bgplb.io/", StringComparison.Ordinal);
+
     private string Root => (ApiVersion.Contains('/', StringComparison.Ordinal) ? "apis/" : "api/") + ApiVersion + "/";
 
     /// <summary>The collection across all namespaces: core kinds under /api, the others under /apis.</summary>

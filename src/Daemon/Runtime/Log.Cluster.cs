@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 5152, Level = LogLevel.Warning, Message = "watch {Kind}: {Error}; trying again in {Seconds:0.0} s, the last known objects stay in force")]
     public static partial void WatchFailed(ILogger logger, string kind, double seconds, string error);
 
-    [LoggerMessage(EventId = 5153, Level = LogLevel.Information, Message = "controller {Identity} starting: Lease and pools in namespace {Namespace}, loadBalancerClass {Class}, ipMode written: {IpMode}")]
+    [LoggerMessage(EventId = 5153, Level = LogLevel.Information, Message = "controller {Identity} starting: Lease and configuration objects in namespace {Namespace}, loadBalancerClass {Class}, ipMode written: {IpMode}")]
     public static partial void ControllerStarting(ILogger logger, string identity, string @namespace, string @class, bool ipMode);
 
     [LoggerMessage(EventId = 5154, Level = LogLevel.Information, Message = "controller {Identity} is the leader: restoring every Service's addresses from its status before allocating")]
@@ -64,4 +64,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5169, Level = LogLevel.Information, Message = "controller {Identity} released the Lease on stopping")]
     public static partial void LeaseReleased(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = 5170, Level = LogLevel.Debug, Message = "{Subject}: status written: Valid {Status} ({Reason}), usage {Usage}")]
+    public static partial void ObjectStatusWritten(ILogger logger, string subject, string status, string reason, string usage);
+
+    [LoggerMessage(EventId = 5171, Level = LogLevel.Warning, Message = "{Subject}: status not written ({Error}); trying again")]
+    public static partial void ObjectStatusFailed(ILogger logger, string subject, string error);
 }

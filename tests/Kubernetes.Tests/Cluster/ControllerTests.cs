@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using BgpLb.Daemon.Cluster;
 using BgpLb.Kubernetes.Tests.Support;
 using k8s;
@@ -82,6 +83,64 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Issue 10's "per pool, usage" and "an object it refuses gets a condition": the leader writes each
+    /// configuration object's status (condition Valid naming the refused field; a pool's usage), only when it
+    /// differs, and a fixed object comes back to True.
+    /// </summary>
+    [Fact]
+    public async Task Pools_show_their_usage_and_every_configuration_object_a_Valid_condition_naming_the_refused_field()
+    {
+        await using var lab = await Lab.StartAsync(server, "status", "198.18.4.0/29");
+        var audit = new AuditLog(server);
+        using var controller = lab.Controller("a");
+        await lab.CreateServicesAsync(["web", "api"]);
+        await lab.WaitForIpAsync("web", controller);
+        await lab.WaitForIpAsync("api", controller);
+
+        var pool = await lab.WaitForStatusAsync("ipaddresspools", "pool", s => Count(s, "assignedIPv4") == 2, controller);
+        Assert.Equal(6, Count(pool, "availableIPv4"));
+        Assert.Equal(0, Count(pool, "assignedIPv6"));
+        var valid = Valid(pool);
+        Assert.Equal(("True", ObjectStatus.ReasonAccepted, "in force as written"), (Text(valid, "status"), Text(valid, "reason"), Text(valid, "message")));
+        Assert.Equal(1, valid.GetProperty("observedGeneration").GetInt64());
+
+        // Refused by the daemon, not by the CRD: an overlap (needs the other pool) and a missing BFDProfile.
+        await lab.CreatePoolAsync("overlap", "198.18.4.4/30");
+        var overlap = Valid(await lab.WaitForStatusAsync("ipaddresspools", "overlap", s => Text(Valid(s), "status") == "False", controller));
+        Assert.Equal(RefusalReporter.ReasonInvalid, Text(overlap, "reason"));
+        Assert.StartsWith("spec.addresses[0]: ", Text(overlap, "message"), StringComparison.Ordinal);
+        Assert.Contains("overlaps", Text(overlap, "message"), StringComparison.Ordinal);
+        Assert.EndsWith("no version of it was valid yet, so it is not in force", Text(overlap, "message"), StringComparison.Ordinal);
+        await lab.CreateObjectAsync("bgppeers", "BGPPeer", "router", new Dictionary<string, object>
+        {
+            ["myASN"] = 64512, ["peerASN"] = 64513, ["peerAddress"] = "203.0.113.1", ["bfdProfile"] = "fast",
+        });
+        var peer = Valid(await lab.WaitForStatusAsync("bgppeers", "router", s => Text(Valid(s), "status") == "False", controller));
+        Assert.StartsWith("spec.bfdProfile: ", Text(peer, "message"), StringComparison.Ordinal);
+        Assert.Contains("\"fast\"", Text(peer, "message"), StringComparison.Ordinal);
+
+        // Fixed: the profile appears, the pool moves out of the way; both come back to True, the pool with its usage.
+        await lab.CreateObjectAsync("bfdprofiles", "BFDProfile", "fast", new Dictionary<string, object> { ["receiveInterval"] = 50, ["transmitInterval"] = 50 });
+        await lab.WaitForStatusAsync("bgppeers", "router", s => Text(Valid(s), "status") == "True", controller);
+        await lab.WaitForStatusAsync("bfdprofiles", "fast", s => Text(Valid(s), "status") == "True", controller);
+        await lab.Admin.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("""{"spec":{"addresses":["198.18.5.0/30"]}}""", V1Patch.PatchType.MergePatch),
+            "bgplb.io", "v1beta1", lab.Namespace, "ipaddresspools", "overlap");
+        var moved = await lab.WaitForStatusAsync("ipaddresspools", "overlap", s => Text(Valid(s), "status") == "True", controller);
+        Assert.Equal(2, Valid(moved).GetProperty("observedGeneration").GetInt64());
+        Assert.Equal((0, 4), (Count(moved, "assignedIPv4"), Count(moved, "availableIPv4")));
+
+        // Nothing changes now: nothing is written (every request counts in the audit log, also one that changed nothing).
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var mark = audit.Mark();
+        await Task.Delay(TimeSpan.FromSeconds(4)); // two rate-limit intervals
+        foreach (var plural in new[] { "ipaddresspools", "bgppeers", "bfdprofiles" })
+        {
+            Assert.Empty(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, mark, plural));
+        }
+        Assert.NotEmpty(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, 0, "ipaddresspools"));
+    }
+
+    /// <summary>
     /// Issue 10's restart and scale test: <see cref="ScaleObjects.Services"/> Services (1,000 here; bench/k8s runs
     /// 10,000) and <see cref="ScaleObjects.Nodes"/> Nodes. After SIGTERM and a new process the controller lists,
     /// restores and checks them all within 5 s of its start (<see cref="Convergence"/>), moves no IP, and sends no
@@ -102,6 +161,8 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
             await lab.CreateServicesAsync(names);
             var created = clock.Elapsed;
             before = await lab.WaitForAllIpsAsync(names, first);
+            // Its last usage write may be held back by the rate limit; the restart must then write nothing.
+            await lab.WaitForStatusAsync("ipaddresspools", "pool", s => Count(s, "assignedIPv4") == count, first);
             output.WriteLine($"restart: {count} Services created in {created.TotalSeconds:0.0} s, all with an IP {clock.Elapsed.TotalSeconds:0.0} s after the start");
             Assert.Equal(0, first.Stop());
             Assert.Contains($"controller {first.Identity} released the Lease on stopping", first.Output, StringComparison.Ordinal);
@@ -122,6 +183,7 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         Assert.Equal(count, second.Restored);
         Assert.Equal(0, second.StatusWrites);
         Assert.Empty(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, mark));
+        Assert.Empty(audit.StatusWrites(lab.Namespace, AuditLog.ControllerUser, mark, "ipaddresspools"));
         Assert.True(converged <= Convergence, $"converged {converged.TotalSeconds:0.00} s after the start, more than {Convergence.TotalSeconds} s (5 s and slack):\n{second.Output}");
 
         // A Service created now must get an address none of the restored ones holds, with one write.
@@ -170,6 +232,17 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
     }
 
     /// <summary>One test's namespace, pool, class, status counter and controllers; deletes its Services and Nodes at the end.</summary>
+    private static long? Count(JsonElement status, string member) =>
+        status.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
+
+    private static JsonElement Valid(JsonElement status) =>
+        status.TryGetProperty("conditions", out var conditions) && conditions.ValueKind == JsonValueKind.Array
+            ? conditions.EnumerateArray().FirstOrDefault(c => Text(c, "type") == ObjectStatus.ConditionValid)
+            : default;
+
+    private static string? Text(JsonElement item, string member) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
     private sealed class Lab : IAsyncDisposable
     {
         private readonly string _kubeconfig;
@@ -220,6 +293,34 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
                     ["spec"] = new Dictionary<string, object> { ["addresses"] = new[] { cidr } },
                 },
                 "bgplb.io", "v1beta1", ns, "ipaddresspools");
+
+        public Task<object> CreateObjectAsync(string plural, string kind, string name, Dictionary<string, object> spec) =>
+            Admin.CustomObjects.CreateNamespacedCustomObjectAsync(
+                new Dictionary<string, object>
+                {
+                    ["apiVersion"] = "bgplb.io/v1beta1",
+                    ["kind"] = kind,
+                    ["metadata"] = new Dictionary<string, object> { ["name"] = name },
+                    ["spec"] = spec,
+                },
+                "bgplb.io", "v1beta1", Namespace, plural);
+
+        /// <summary>The status of a bgplb.io object once <paramref name="done"/> holds for it.</summary>
+        public async Task<JsonElement> WaitForStatusAsync(string plural, string name, Func<JsonElement, bool> done, ControllerProcess controller)
+        {
+            var status = default(JsonElement);
+            await Eventually.True(async () =>
+            {
+                var item = (JsonElement)await Admin.CustomObjects.GetNamespacedCustomObjectAsync("bgplb.io", "v1beta1", Namespace, plural, name);
+                if (!item.TryGetProperty("status", out var held))
+                {
+                    return false;
+                }
+                status = held.Clone();
+                return done(status);
+            }, Bound, () => $"the status of {plural} {name} (last: {status}); controller output:\n{controller.Output}");
+            return status;
+        }
 
         public ControllerProcess Controller(string name)
         {

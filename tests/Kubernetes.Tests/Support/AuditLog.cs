@@ -4,7 +4,7 @@ namespace BgpLb.Kubernetes.Tests.Support;
 
 /// <summary>
 /// The API server's audit log (<c>DIR/audit.log</c>, written by <c>tests/Kubernetes.Tests/apiserver.sh</c>): one
-/// JSON line per write to Services, their status and Events. Every request counts, also one that changed
+/// JSON line per write to Services, their status, Events and the status of the bgplb.io configuration kinds. Every request counts, also one that changed
 /// nothing, so it tells writes from changes (a watch sees only changes).
 /// </summary>
 public sealed class AuditLog(ApiServer server)
@@ -17,8 +17,11 @@ public sealed class AuditLog(ApiServer server)
     /// <summary>Lines in the log now: a mark that <see cref="StatusWrites"/> counts from.</summary>
     public long Mark() => Lines().LongCount();
 
-    /// <summary>Writes (patch or update) of <c>services/status</c> in <paramref name="ns"/> by <paramref name="user"/> after line <paramref name="mark"/>, per Service name.</summary>
-    public Dictionary<string, int> StatusWrites(string ns, string user, long mark = 0)
+    /// <summary>
+    /// Writes (patch or update) of the status of <paramref name="resource"/> objects (<c>services</c>, <c>ipaddresspools</c>, …)
+    /// in <paramref name="ns"/> by <paramref name="user"/> after line <paramref name="mark"/>, per object name.
+    /// </summary>
+    public Dictionary<string, int> StatusWrites(string ns, string user, long mark = 0, string resource = "services")
     {
         var writes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var line in Lines().Skip((int)mark))
@@ -28,7 +31,7 @@ public sealed class AuditLog(ApiServer server)
             if (root.GetProperty("verb").GetString() is not ("patch" or "update")
                 || root.GetProperty("user").GetProperty("username").GetString() != user
                 || !root.TryGetProperty("objectRef", out var target)
-                || target.GetProperty("resource").GetString() != "services"
+                || target.GetProperty("resource").GetString() != resource
                 || !(target.TryGetProperty("subresource", out var sub) && sub.GetString() == "status")
                 || !(target.TryGetProperty("namespace", out var n) && n.GetString() == ns))
             {
