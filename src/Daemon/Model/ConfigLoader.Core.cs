@@ -18,6 +18,7 @@ public sealed partial class ConfigLoader
     private const string ServiceNameLabel = "kubernetes.io/service-name";
     private const string InternalIp = "InternalIP";
     private const string NetworkUnavailableCondition = "NetworkUnavailable";
+    private const string ReadyCondition = "Ready";
 
     // A cluster dump carries one copy of each namespace name and of each port list per Service; at
     // 100 000 Services the copies alone cost ~7 MiB of the daemon's resident set (docs/performance.md).
@@ -161,8 +162,9 @@ public sealed partial class ConfigLoader
     }
 
     /// <summary>
-    /// A Node: labels, <c>status.addresses</c> of type InternalIP (the L2 heartbeat's addresses) and the
-    /// NetworkUnavailable condition. Other addresses and conditions are Kubernetes' and not judged.
+    /// A Node: labels, <c>status.addresses</c> of type InternalIP (the L2 heartbeat's addresses), the
+    /// NetworkUnavailable condition and a Ready condition that is False. Other addresses and conditions are
+    /// Kubernetes' and not judged.
     /// </summary>
     private void ReadNode(DocumentContext context, Fields top)
     {
@@ -173,6 +175,7 @@ public sealed partial class ConfigLoader
         var status = top.Map("status");
         var addresses = ImmutableArray.CreateBuilder<IpAddress>();
         var unavailable = false;
+        string? notReady = null;
         if (status is not null)
         {
             foreach (var (_, item) in status.MapItems("addresses"))
@@ -205,9 +208,18 @@ public sealed partial class ConfigLoader
                 {
                     unavailable = true;
                 }
+                // Only "False" is the kubelet's own word; "Unknown" means it stopped reporting, which says
+                // more about the control plane than about the node (docs/configuration.md, the nodes).
+                if (item.String("type") == ReadyCondition && item.String("status") == "False")
+                {
+                    var reason = item.String("reason") ?? "";
+                    var message = item.String("message") ?? "";
+                    notReady = reason.Length > 0 && message.Length > 0 ? reason + ": " + message
+                        : reason.Length + message.Length > 0 ? reason + message : "no reason given";
+                }
             }
         }
-        _nodes.Add(new(new NodeConfig(meta.Name, labels) { InternalAddresses = addresses.ToImmutable(), NetworkUnavailable = unavailable },
+        _nodes.Add(new(new NodeConfig(meta.Name, labels) { InternalAddresses = addresses.ToImmutable(), NetworkUnavailable = unavailable, NotReady = notReady },
             context.File, context.RootLine));
     }
 

@@ -13,11 +13,12 @@ namespace BgpLb.Daemon.Planner;
 /// </summary>
 public static class L2Inputs
 {
-    /// <summary>The Nodes as the election sees them: name, labels, NetworkUnavailable.</summary>
+    /// <summary>The Nodes as the election sees them: name, labels, NetworkUnavailable, and Ready False (unless no Node is ready).</summary>
     public static ImmutableArray<ElectionNode> Nodes(ConfigSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return [.. snapshot.Nodes.Select(n => new ElectionNode(n.Name, n.Labels, n.NetworkUnavailable))];
+        var anyReady = NodeIdentity.AnyReady(snapshot);
+        return [.. snapshot.Nodes.Select(n => new ElectionNode(n.Name, n.Labels, n.NetworkUnavailable, NodeIdentity.NotReadyOf(n, anyReady) is not null))];
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ public static class Planner
         private readonly HashSet<ServiceKey> _local;
         private readonly HashSet<ServiceKey> _localReady;
         private readonly string _localReason;
-        private readonly string _excludedReason;
+        private readonly string? _excludedReason;
 
         public Work(ConfigSnapshot snapshot, NodeIdentity node)
         {
@@ -108,7 +108,9 @@ public static class Planner
             // Only Local Services need looking up, and they are few: no dictionary of every Service.
             _local = snapshot.Services.Where(s => s.ExternalTrafficPolicy == ExternalTrafficPolicy.Local).Select(s => s.Key).ToHashSet();
             _localReason = $"externalTrafficPolicy is Local and node {node.Name} has no ready endpoint";
-            _excludedReason = $"node {node.Name} is labelled {L2Fallback.Election.ElectionNode.ExcludeFromExternalLoadBalancers}";
+            _excludedReason = node.ExcludedFromLoadBalancers
+                ? $"node {node.Name} is labelled {L2Fallback.Election.ElectionNode.ExcludeFromExternalLoadBalancers}"
+                : node.NotReady;
             Routes = new PeerRoutes[Peers.Length];
             for (var i = 0; i < Peers.Length; i++)
             {
@@ -137,9 +139,9 @@ public static class Planner
             var pool = _lastPool is { } last && ReferenceEquals(last.Name, assignment.Pool) ? last : PoolOf(assignment.Pool);
             _lastPool = pool;
             var (bgpAds, l2Ads) = (pool.Bgp, pool.L2);
-            if (_node.ExcludedFromLoadBalancers)
+            if (_excludedReason is { } excluded)
             {
-                Notices.Add(new ServiceNotice(assignment.Service, _excludedReason));
+                Notices.Add(new ServiceNotice(assignment.Service, excluded));
                 return;
             }
             if (_local.Count > 0 && _local.Contains(assignment.Service) && !_localReady.Contains(assignment.Service))

@@ -9,6 +9,8 @@ public enum IneligibleReason
     ExcludedFromExternalLoadBalancers,
     /// <summary>The node's NetworkUnavailable condition is true.</summary>
     NetworkUnavailable,
+    /// <summary>The node's Ready condition is False.</summary>
+    NotReady,
     /// <summary>The liveness channel says the node's daemon is down.</summary>
     NotAlive,
     /// <summary>externalTrafficPolicy Local and no ready endpoint on the node.</summary>

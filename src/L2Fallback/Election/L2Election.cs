@@ -53,6 +53,10 @@ public static class L2Election
         {
             return IneligibleReason.NetworkUnavailable;
         }
+        if (node.NotReady)
+        {
+            return IneligibleReason.NotReady;
+        }
         if (node.Labels.ContainsKey(ElectionNode.ExcludeFromExternalLoadBalancers))
         {
             return IneligibleReason.ExcludedFromExternalLoadBalancers;

@@ -49,6 +49,19 @@ public sealed class L2MembershipTests
         Assert.False(n2.NetworkUnavailable);
     }
 
+    [Theory]
+    [InlineData("{ type: Ready, status: \"False\", reason: KubeletNotReady, message: \"container runtime network not ready\" }", "KubeletNotReady: container runtime network not ready")]
+    [InlineData("{ type: Ready, status: \"False\", reason: KubeletNotReady }", "KubeletNotReady")]
+    [InlineData("{ type: Ready, status: \"False\" }", "no reason given")]
+    [InlineData("{ type: Ready, status: \"Unknown\", reason: NodeStatusUnknown }", null)]
+    [InlineData("{ type: Ready, status: \"True\" }", null)]
+    [InlineData("{ type: MemoryPressure, status: \"False\" }", null)]
+    public void A_Node_is_not_ready_only_when_its_kubelet_says_Ready_False(string condition, string? notReady)
+    {
+        var snapshot = Valid(Node("n1", "198.51.100.11", "  conditions: [" + condition + "]"));
+        Assert.Equal(notReady, snapshot.Nodes.Single().NotReady);
+    }
+
     [Fact]
     public void A_bad_InternalIP_is_an_error_naming_the_Node_and_the_field()
     {

@@ -92,6 +92,22 @@ public sealed class L2InputsTests
     }
 
     [Fact]
+    public void A_node_whose_Ready_condition_is_False_is_not_elected_unless_no_node_is_ready()
+    {
+        const string NotReady = "status: { conditions: [{ type: Ready, status: \"False\", reason: KubeletNotReady }] }";
+        var l2 = Pool("lan", "198.18.5.0/24") + Doc("L2Advertisement", "a", "ipAddressPools: [lan]") + Service("web");
+        var snapshot = Valid(l2 + Node("n1", "zone: a", NotReady) + Node("n2", "zone: a"));
+        var service = L2Inputs.Services(snapshot, [Assigned(Web, "lan", "198.18.5.1")], NodeIdentity.From(snapshot, "n2"))[0];
+
+        var result = L2Election.Elect(service.Election, L2Inputs.Nodes(snapshot), _ => true);
+        Assert.Equal("n2", result.Owner);
+        Assert.Equal(IneligibleReason.NotReady, result.Ineligible["n1"]);
+
+        var allDown = Valid(l2 + Node("n1", "zone: a", NotReady) + Node("n2", "zone: a", NotReady));
+        Assert.All(L2Inputs.Nodes(allDown), n => Assert.False(n.NotReady));
+    }
+
+    [Fact]
     public void Without_L2Advertisements_or_L2_pools_there_is_nothing_to_elect()
     {
         var snapshot = Valid(Pool("lan", "198.18.5.0/24") + Service("web"));

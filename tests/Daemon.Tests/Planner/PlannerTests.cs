@@ -169,6 +169,28 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_node_whose_Ready_condition_is_False_announces_nothing_and_says_why_unless_no_node_is_ready()
+    {
+        const string NotReady = "\nstatus: { conditions: [{ type: Ready, status: \"False\", reason: KubeletNotReady, message: \"PLEG is not healthy\" }] }\n---\n";
+        const string Unknown = "\nstatus: { conditions: [{ type: Ready, status: \"Unknown\", reason: NodeStatusUnknown }] }\n---\n";
+        var common = Pool("vips", "198.18.0.0/30") + TwoPeers + Doc("BGPAdvertisement", "all", "{}") + Service("a");
+        var yaml = common + NodeWithStatus("node-1", NotReady) + NodeWithStatus("node-2", Unknown);
+
+        var notReady = PlanFor(yaml, "node-1");
+        Assert.Empty(Prefixes(notReady, "tor-a"));
+        Assert.Equal("node node-1's Ready condition is False (KubeletNotReady: PLEG is not healthy)", Assert.Single(notReady.NotAnnounced).Reason);
+        // Unknown is the control plane's silence, not the node's word: it announces.
+        Assert.Equal(["198.18.0.0/32"], Prefixes(PlanFor(yaml, "node-2"), "tor-a"));
+
+        // Every node not ready: a cluster-wide fault or a wrong report; withdrawing every VIP would make it an outage.
+        var allDown = common + NodeWithStatus("node-1", NotReady) + NodeWithStatus("node-2", NotReady);
+        Assert.Equal(["198.18.0.0/32"], Prefixes(PlanFor(allDown, "node-1"), "tor-a"));
+    }
+
+    private static string NodeWithStatus(string name, string status) =>
+        $"apiVersion: v1\nkind: Node\nmetadata: {{ name: {name} }}" + status;
+
+    [Fact]
     public void A_node_without_a_node_object_is_matched_by_its_hostname_label()
     {
         var yaml = Pool("vips", "198.18.0.0/30") + TwoPeers

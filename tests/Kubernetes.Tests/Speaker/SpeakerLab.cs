@@ -248,6 +248,12 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
             new V1Patch(new Dictionary<string, object?> { ["metadata"] = new Dictionary<string, object?> { ["labels"] = new Dictionary<string, object?> { [key] = value } } },
                 V1Patch.PatchType.MergePatch), Nodes[i]);
 
+    /// <summary>Sets node <paramref name="i"/>'s Ready condition as a kubelet would (a strategic merge patch: conditions merge by type).</summary>
+    public Task SetReadyAsync(int i, string status, string reason) =>
+        Admin.CoreV1.PatchNodeStatusAsync(
+            new V1Patch("{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"" + status + "\",\"reason\":\"" + reason + "\",\"message\":\"set by the test\"}]}}",
+                V1Patch.PatchType.StrategicMergePatch), Nodes[i]);
+
     /// <summary>Creates or replaces the Service's EndpointSlice with one ready endpoint on node <paramref name="i"/>.</summary>
     public async Task EndpointOnAsync(string service, int i)
     {

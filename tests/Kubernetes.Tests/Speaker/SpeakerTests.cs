@@ -84,6 +84,27 @@ public sealed class SpeakerTests(ApiServer server, ITestOutputHelper output)
         await lab.HoldsAsync(["198.18.21.1/32"], "with the label removed");
     }
 
+    /// <summary>Issue 10: the speaker watches the Nodes' Ready condition (docs/configuration.md, the nodes).</summary>
+    [Fact]
+    public async Task A_node_whose_kubelet_says_Ready_False_withdraws_but_not_for_Unknown_nor_when_no_node_is_ready()
+    {
+        await using var lab = await SpeakerLab.StartAsync(server, "ready", "198.18.23.0/28", nodes: 2);
+        await lab.SpeakerAsync(0);
+        await lab.CreateServiceAsync("web");
+        await lab.SetIngressAsync("web", "198.18.23.1");
+        await lab.HoldsAsync(["198.18.23.1/32"], "with both nodes Ready");
+
+        await lab.SetReadyAsync(0, "False", "KubeletNotReady");
+        await lab.HoldsAsync([], "with node 0 Ready False");
+        Assert.True(lab.Established(0), "the session stays up: only the routes go\n" + lab.Diagnostics());
+        await lab.SetReadyAsync(1, "False", "KubeletNotReady");
+        await lab.HoldsAsync(["198.18.23.1/32"], "with no node ready (Ready is then not followed)");
+        await lab.SetReadyAsync(1, "True", "KubeletReady");
+        await lab.HoldsAsync([], "with node 1 ready again and node 0 still Ready False");
+        await lab.SetReadyAsync(0, "Unknown", "NodeStatusUnknown");
+        await lab.HoldsAsync(["198.18.23.1/32"], "with node 0 Ready Unknown (the kubelet silent, not saying it is unwell)");
+    }
+
     [Fact]
     public async Task A_Local_Service_is_announced_by_the_node_of_its_ready_endpoint_and_moves_with_it()
     {

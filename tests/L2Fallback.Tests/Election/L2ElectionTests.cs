@@ -73,6 +73,14 @@ public class L2ElectionTests
     }
 
     [Fact]
+    public void A_node_not_ready_is_not_a_candidate()
+    {
+        var result = L2Election.Elect(Request(), [new ElectionNode("n1", ImmutableDictionary<string, string>.Empty, NotReady: true), Node("n2")], _ => true);
+        Assert.Equal(IneligibleReason.NotReady, result.Ineligible["n1"]);
+        Assert.Equal("n2", result.Owner);
+    }
+
+    [Fact]
     public void Node_selectors_of_any_advertisement_select_a_node()
     {
         var zoneB = new LabelSelector { MatchLabels = ImmutableDictionary<string, string>.Empty.Add("zone", "b") };
