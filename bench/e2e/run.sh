@@ -54,13 +54,20 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 trap 'lab_down' EXIT
 if [[ " $SENDERS " == *" bgplb "* ]]; then
+    # The build's output goes to a log beside the results; a failed build prints its tail and stops the bench.
+    build_log="$OUT.build.log"
     if [ "${BGPLB_JIT:-0}" = 1 ]; then
         log "building bgplb (Release, JIT: dotnet bgplb.dll)"
-        dotnet build "$E2E/../../src/Daemon" -c Release -nologo -v quiet >/dev/null
+        build=(dotnet build "$E2E/../../src/Daemon" -c Release -nologo -v quiet)
     else
         # The build we tell operators to run (docs/daemon.md): one native executable, no JIT.
         log "publishing bgplb (Release, Native AOT: $BGPLB_BIN)"
-        dotnet publish "$E2E/../../src/Daemon" -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o "$(dirname "$BGPLB_BIN")" >/dev/null
+        build=(dotnet publish "$E2E/../../src/Daemon" -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet -o "$(dirname "$BGPLB_BIN")")
+    fi
+    if ! "${build[@]}" >"$build_log" 2>&1; then
+        echo "run.sh: ${build[*]} failed; its output ($build_log):" >&2
+        tail -n 30 "$build_log" >&2
+        exit 1
     fi
 fi
 lab_up

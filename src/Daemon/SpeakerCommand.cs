@@ -34,10 +34,27 @@ internal static class SpeakerCommand
         var kubeconfig = ClusterCommandOptions.Kubeconfig();
         var ns = ClusterCommandOptions.Namespace("namespace of the bgplb.io objects and of the Secrets they name");
         var lbClass = ClusterCommandOptions.LoadBalancerClass();
+        var podName = new Option<string>("--pod-name")
+        {
+            Description = "the speaker's Pod, which owns this node's NodeState so that it goes with the Pod (default: $POD_NAME; none: no owner)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAME") ?? "",
+        };
+        var podUid = new Option<string>("--pod-uid")
+        {
+            Description = "that Pod's metadata.uid (default: $POD_UID); given with --pod-name or not at all",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_UID") ?? "",
+        };
+        podUid.Validators.Add(r =>
+        {
+            if (string.IsNullOrEmpty(r.GetValue(podName)) != string.IsNullOrEmpty(r.GetValue(podUid)))
+            {
+                r.AddError("--pod-name and --pod-uid go together (the DaemonSet sets $POD_NAME and $POD_UID from metadata.name and metadata.uid)");
+            }
+        });
         var drainFile = new Option<string>("--drain-file") { Description = "where a drain (bgplbctl drain) is kept across restarts of the speaker", DefaultValueFactory = _ => DefaultDrainPath };
         var command = new Command("speaker", "in a cluster: announce what this node should, from the cluster's objects and the addresses in Service status")
         {
-            node, kubeconfig, ns, lbClass, drainFile,
+            node, kubeconfig, ns, lbClass, drainFile, podName, podUid,
         };
         var engine = new EngineCommandOptions();
         engine.AddTo(command);
@@ -47,6 +64,7 @@ internal static class SpeakerCommand
             {
                 Namespace = parsed.GetValue(ns)!,
                 LoadBalancerClass = parsed.GetValue(lbClass) is { Length: > 0 } c ? c : null,
+                Pod = parsed.GetValue(podName) is { Length: > 0 } pod ? new NodeStateOwner(pod, parsed.GetValue(podUid)!) : null,
             };
             // No config file and no state file: the source gives both; the path names what GetConfig shows.
             var run = engine.Apply(new RunOptions("", "", parsed.GetValue(node)!) { DrainPath = parsed.GetValue(drainFile) }, parsed);

@@ -21,7 +21,9 @@ namespace BgpLb.Daemon.Cluster;
 /// line per Service and is built again only when an event of the daemon may have changed it (an apply, a session's
 /// state, a drain, an L2 owner) or at the read-back; a poll looks at the sessions alone. The writer only reads the daemon's status (its events just wake it), so the engines never
 /// wait on the API server; while the server is away it retries with a doubling backoff and writes the newest
-/// state on its return. A missing object (never made, or deleted) is created with <c>spec.nodeName</c>.
+/// state on its return. A missing object (never made, or deleted) is created with <c>spec.nodeName</c> and, given a
+/// <see cref="NodeStateOwner"/>, owned by the speaker's Pod; one owned by another Pod (the one before a restart) is
+/// taken over at the first read.
 /// </summary>
 public sealed class NodeStateWriter
 {
@@ -37,6 +39,8 @@ public sealed class NodeStateWriter
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly NodeStateOptions _options;
+    private readonly NodeStateOwner? _owner;
+    private bool _ownerNeeded;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Observed> _bgpSince = new(StringComparer.Ordinal);
@@ -57,7 +61,8 @@ public sealed class NodeStateWriter
     private long _writes;
     private long _servicesBuilds;
 
-    public NodeStateWriter(ApiConnection api, string @namespace, string node, DaemonHost host, ILogger log, TimeProvider time, NodeStateOptions? options = null)
+    public NodeStateWriter(ApiConnection api, string @namespace, string node, DaemonHost host, ILogger log, TimeProvider time,
+        NodeStateOptions? options = null, NodeStateOwner? owner = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
@@ -70,6 +75,7 @@ public sealed class NodeStateWriter
         _log = log;
         _time = time;
         _options = options ?? new NodeStateOptions();
+        _owner = owner;
     }
 
     /// <summary>Status writes that reached the server (for metrics and tests).</summary>
@@ -143,6 +149,10 @@ public sealed class NodeStateWriter
                 if (!_known || _time.GetElapsedTime(lastRead) >= _options.ResyncInterval)
                 {
                     await ReadOrCreateAsync(cancellationToken).ConfigureAwait(false);
+                    if (_ownerNeeded)
+                    {
+                        await OwnAsync(cancellationToken).ConfigureAwait(false);
+                    }
                     lastRead = _time.GetTimestamp();
                 }
                 var patch = await ChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -226,6 +236,10 @@ public sealed class NodeStateWriter
             ["metadata"] = new JsonObject { ["name"] = _node, ["namespace"] = _namespace },
             ["spec"] = new JsonObject { ["nodeName"] = _node },
         };
+        if (OwnerReferences() is { } owners)
+        {
+            body["metadata"]!["ownerReferences"] = owners;
+        }
         try
         {
             using var created = await _api.PostAsync(Type.CollectionPathIn(_namespace), body.ToJsonString(), cancellationToken).ConfigureAwait(false);
@@ -238,6 +252,23 @@ public sealed class NodeStateWriter
             using var stored = await _api.GetAsync(Type.ObjectPath(_namespace, _node), cancellationToken).ConfigureAwait(false);
             Keep(stored);
         }
+    }
+
+    /// <summary>The speaker's Pod as the one owner, or null (no owner given: the member is left out of a create).</summary>
+    private JsonArray? OwnerReferences() => _owner is { } owner
+        ? new JsonArray((JsonNode)new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["name"] = owner.PodName, ["uid"] = owner.PodUid })
+        : null;
+
+    /// <summary>
+    /// Makes the speaker's Pod the object's owner (a merge patch replaces the list whole): the object was made by
+    /// the Pod before this one, whose deletion would otherwise take it away, or by someone else.
+    /// </summary>
+    private async Task OwnAsync(CancellationToken cancellationToken)
+    {
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = OwnerReferences() } }.ToJsonString();
+        using var answer = await _api.MergePatchAsync(Type.ObjectPath(_namespace, _node), patch, cancellationToken).ConfigureAwait(false);
+        Keep(answer);
+        Log.NodeStateOwned(_log, _node, _owner!.PodName);
     }
 
     /// <summary>A merge patch (RFC 7386) of the status subresource with the members that differ from the stored ones (§2: a member left out stays, a null one is removed).</summary>
@@ -266,11 +297,17 @@ public sealed class NodeStateWriter
         }
     }
 
+    private static bool OwnedBy(JsonElement item, string uid) =>
+        item.TryGetProperty("metadata", out var metadata)
+        && metadata.TryGetProperty("ownerReferences", out var owners) && owners.ValueKind == JsonValueKind.Array
+        && owners.EnumerateArray().Any(o => o.ValueKind == JsonValueKind.Object && o.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String && u.GetString() == uid);
+
     /// <summary>The stored object's status (as the server holds it: its own answer) is what the next state is compared with: its members' digests are kept.</summary>
     private void Keep(JsonDocument stored)
     {
         _stored = [];
         _storedValid = null;
+        _ownerNeeded = _owner is { } owner && !OwnedBy(stored.RootElement, owner.PodUid);
         if (stored.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
         {
             foreach (var member in status.EnumerateObject())

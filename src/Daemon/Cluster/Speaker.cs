@@ -49,7 +49,7 @@ public sealed class Speaker : IAsyncDisposable
         _events = new EventRecorder(api, Component, run.NodeName, time);
         Host = new DaemonHost(run with { Source = _source, ReloadDebounce = options.Debounce, ReloadDebounceLimit = options.DebounceLimit }, loggers, time);
         // This node's NodeState (docs/kubernetes.md): what the engines really do, written on change.
-        _nodeState = new NodeStateWriter(api, options.Namespace, run.NodeName, Host, _log, time);
+        _nodeState = new NodeStateWriter(api, options.Namespace, run.NodeName, Host, _log, time, owner: options.Pod);
         _source.Built += built =>
         {
             _nodeState.Report(built);

@@ -15,5 +15,8 @@ public sealed record SpeakerOptions
     /// <summary>However many changes keep coming, one is applied at most this long after the first of them.</summary>
     public TimeSpan DebounceLimit { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The speaker's Pod, which owns this node's NodeState (null outside a Pod: the NodeState has no owner).</summary>
+    public NodeStateOwner? Pod { get; init; }
+
     public WatchOptions Watch { get; init; } = new();
 }

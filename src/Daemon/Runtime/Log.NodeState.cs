@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5234, Level = LogLevel.Warning, Message = "NodeState: the BFD worker did not answer within {Seconds:0} s; its last known states are written")]
     public static partial void NodeStateBfdSlow(ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 5235, Level = LogLevel.Information, Message = "NodeState {Node}: now owned by Pod {Pod}, so it goes when the Pod does")]
+    public static partial void NodeStateOwned(ILogger logger, string node, string pod);
 }

@@ -40,6 +40,10 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
     private readonly string _node = "bgplbw-" + Guid.NewGuid().ToString("N")[..10];
     private readonly string _folder = Directory.CreateTempSubdirectory("bgplbw-nodestate-").FullName;
     private readonly StringWriter _text = new();
+    // One synchronized writer for every logger of the test: its methods lock the wrapper, so Log locks it too.
+    private TextWriter? _syncWriter;
+
+    private TextWriter _sync => _syncWriter ??= TextWriter.Synchronized(_text);
     private NetnsLab _lab = null!;
     private BgpSpeaker.BgpSpeaker _router = null!;
     private k8s.Kubernetes _admin = null!;
@@ -49,6 +53,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
     private NodeStateWriter? _writer;
     private Task? _writerRun;
     private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource? _writerStop;
 
     private string ConfigPath => Path.Combine(_folder, "config.yaml");
 
@@ -146,13 +151,13 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
             """))}}
         """;
 
-    private async Task StartAsync(IEnumerable<string> services, ApiConnection? writerApi = null, NodeStateOptions? options = null)
+    private async Task StartAsync(IEnumerable<string> services, ApiConnection? writerApi = null, NodeStateOptions? options = null, NodeStateOwner? owner = null)
     {
         await File.WriteAllTextAsync(ConfigPath, Config(services));
         var cache = new ConfigCache();
         var loaded = ConfigLoader.Load(ConfigPath, cache);
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Diagnostics));
-        var loggers = new LineLoggerProvider(TextWriter.Synchronized(_text), json: false, LogLevel.Information, TimeProvider.System);
+        var loggers = new LineLoggerProvider(_sync, json: false, LogLevel.Information, TimeProvider.System);
         _host = new DaemonHost(new RunOptions(ConfigPath, Path.Combine(_folder, "state.json"), _node)
         {
             BgpPort = 0,
@@ -161,8 +166,23 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
             UdpSocketFactory = family => _lab.CreateSocket(family, SocketType.Dgram, ProtocolType.Udp),
         }, loggers, TimeProvider.System, cache);
         _hostRun = Task.Run(() => _host.RunAsync(loaded.Snapshot!, 0, _stop.Token));
-        _writer = new NodeStateWriter(writerApi ?? _api, SystemNamespace, _node, _host, loggers.CreateLogger("BgpLb.NodeState"), TimeProvider.System, options ?? Options);
-        _writerRun = Task.Run(() => _writer.RunAsync(_stop.Token));
+        StartWriter(writerApi ?? _api, options ?? Options, owner);
+    }
+
+    /// <summary>A writer for the running host (stopped on its own by <see cref="StopWriterAsync"/>, as a speaker's restart would).</summary>
+    private void StartWriter(ApiConnection api, NodeStateOptions options, NodeStateOwner? owner)
+    {
+        var loggers = new LineLoggerProvider(_sync, json: false, LogLevel.Information, TimeProvider.System);
+        _writerStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var stop = _writerStop.Token;
+        _writer = new NodeStateWriter(api, SystemNamespace, _node, _host!, loggers.CreateLogger("BgpLb.NodeState"), TimeProvider.System, options, owner);
+        _writerRun = Task.Run(() => _writer.RunAsync(stop));
+    }
+
+    private async Task StopWriterAsync()
+    {
+        await _writerStop!.CancelAsync();
+        await _writerRun!;
     }
 
     private async Task<JsonNode?> StoredAsync()
@@ -198,7 +218,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
     {
         get
         {
-            lock (_text)
+            lock (_sync)
             {
                 return _text.ToString();
             }
@@ -276,6 +296,24 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
         Assert.NotNull(ServiceEntry(back, "shop/web"));
     }
 
+    /// <summary>The speaker's Pod owns the NodeState, so Kubernetes' garbage collector deletes it with the Pod; the next Pod takes it over.</summary>
+    [Fact]
+    public async Task The_NodeState_is_owned_by_the_speakers_Pod_and_the_next_Pod_takes_it_over()
+    {
+        static string? OwnerUid(JsonNode o) => o["metadata"]?["ownerReferences"] is JsonArray owners && owners.Count == 1 ? Text(owners[0]?["uid"]) : null;
+        await StartAsync(["web"], owner: new NodeStateOwner("bgplb-speaker-aaaaa", "11111111-1111-4111-8111-111111111111"));
+        var first = await StoredWhenAsync(o => Text(Session(o, "router")?["state"]) == "Established", "the router session Established");
+        var owner = Assert.Single(first["metadata"]!["ownerReferences"]!.AsArray())!;
+        Assert.Equal(("v1", "Pod", "bgplb-speaker-aaaaa", "11111111-1111-4111-8111-111111111111"),
+            (Text(owner["apiVersion"]), Text(owner["kind"]), Text(owner["name"]), Text(owner["uid"])));
+
+        await StopWriterAsync();
+        StartWriter(_api, Options, new NodeStateOwner("bgplb-speaker-bbbbb", "22222222-2222-4222-8222-222222222222"));
+        var taken = await StoredWhenAsync(o => OwnerUid(o) == "22222222-2222-4222-8222-222222222222", "the NodeState owned by the new Pod");
+        Assert.Equal("Established", Text(Session(taken, "router")?["state"]));
+        Assert.Contains("NodeState " + _node + ": now owned by Pod bgplb-speaker-bbbbb", Log, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task While_nothing_changes_the_Services_part_is_neither_built_again_nor_written_and_a_change_is_both()
     {
@@ -309,9 +347,10 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
         await StoredWhenAsync(o => Text(Session(o, "router")?["state"]) == "Established", "the router session Established");
         var store = new ResourceStore(NodeStateWriter.Type);
         var versions = new HashSet<string>(StringComparer.Ordinal);
-        store.Changed += s =>
+        // Stored, not Changed: a store does not count a change of a bgplb.io object's status alone as a change.
+        store.Stored += o =>
         {
-            if (s.Get(SystemNamespace, _node) is { } o)
+            if (o.Name == _node)
             {
                 lock (versions)
                 {
