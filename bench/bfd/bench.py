@@ -361,7 +361,35 @@ def pcap_gaps(path, source, interval_ms):
     late = [(g, t) for g, t in gaps if g > 1.2 * interval_ms]
     return {"packets": len(times), "max": round(gaps[-1][0], 1), "p999": round(gaps[int(len(gaps) * 0.999)][0], 1),
             "over_1.2x_interval": len(late),
-            "longest": [(time.strftime("%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}", round(g, 1)) for g, t in late[-10:]]}
+            "longest": [(time.strftime("%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}", round(g, 1)) for g, t in late[-10:]],
+            "longest_raw": [(time.strftime("%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}", round(g, 1), t) for g, t in late[-10:]]}
+
+
+def steal_report(path, incidents):
+    """What steal.py saw: steal time in all (CPU-seconds), the most in any 200 ms, the sampler's longest
+    wait between samples (10 ms asked, under SCHED_FIFO), and per incident (a BFD packet gap: wall-clock
+    start, length in ms) the CPU-ms stolen during it."""
+    rows = []
+    for line in open(path):
+        parts = line.split()
+        if len(parts) == 3:
+            rows.append((float(parts[0]), float(parts[1]), int(parts[2])))
+    if len(rows) < 2:
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    most, j = 0, 0
+    for i in range(len(rows)):
+        while rows[i][1] - rows[j][1] > 0.2:
+            j += 1
+        most = max(most, rows[i][2] - rows[j][2])
+
+    def stolen(start, end):
+        inside = [r[2] for r in rows if start - 0.01 <= r[0] <= end + 0.01]
+        return round((max(inside) - min(inside)) * 1000 / hz) if inside else None
+
+    return {"total_cpu_s": round((rows[-1][2] - rows[0][2]) / hz, 2), "max_cpu_ms_in_200ms": round(most * 1000 / hz),
+            "sampler_max_wait_ms": round(max((b[1] - a[1]) * 1000 for a, b in zip(rows, rows[1:])), 1),
+            "during_gaps": [(t, g, stolen(start, start + g / 1000)) for t, g, start in incidents]}
 
 
 def false_down(a):
@@ -391,6 +419,9 @@ def false_down(a):
         # In the router's namespace on its veth: BIRD's packets as they leave BIRD (egress tap, before the
         # veth hands them over), ours as they arrive; -B: a large buffer, so the loaded machine drops none.
         capture = start(f"exec ip netns exec {RTR} tcpdump -i r0 -B 16384 -n -w {RUN}/bfd.pcap udp port 3784", f"{RUN}/tcpdump.log")
+    # Steal time (the hypervisor running another guest on our vCPUs), sampled at SCHED_FIFO like BIRD, so a
+    # gap in both directions at once can be told apart: the VM stopped, or something inside it.
+    steal = start(f"exec chrt -f 10 python3 {HERE}/steal.py {a.seconds + 30} {RUN}/steal.log", f"{RUN}/steal.err")
     stress = start(f"stress-ng --cpu 2 --timeout {a.seconds + 60}s", f"{RUN}/stress.log")
     gc = start(f"python3 {HERE}/induce-gc.py {d.pid} --every {a.gc_every} --for {a.seconds}", f"{RUN}/gc.log") if a.gc_every > 0 else None
     t0 = time.monotonic()
@@ -431,6 +462,13 @@ def false_down(a):
         capture.wait(timeout=10)
         gaps = {"bird_to_us": pcap_gaps(f"{RUN}/bfd.pcap", RTR_IP, a.interval), "us_to_bird": pcap_gaps(f"{RUN}/bfd.pcap", NODE_IP, a.interval),
                 "tcpdump": open(f"{RUN}/tcpdump.log").read().strip().splitlines()[-1:]}
+    steal.terminate()
+    steal.wait(timeout=10)
+    # The three longest gaps each way, with the steal during each.
+    incidents = []
+    for way in ("bird_to_us", "us_to_bird"):
+        for t, g, start_s in ((gaps or {}).get(way) or {}).get("longest_raw", [])[-3:]:
+            incidents.append((f"{way} {t}", g, start_s))
     bfd_now = b.bfd()
     summary = {
         "bench": "bfd-false-down", "interval_ms": a.interval, "mult": a.mult, "seconds": a.seconds, "routes": a.routes, "feeders": feeders,
@@ -441,7 +479,8 @@ def false_down(a):
         "router_bgp_since_changed": b.since() != bgp_since,
         "router_bfd_since_changed": bfd_now is None or bfd_now[1] != bfd_since or bfd_now[0] != "Up",
         "false_downs_daemon_bfd": len(daemon_events("BfdDown")) + len(daemon_events("BfdLostWithWorker")),
-        "bfd_packet_gaps_ms": gaps,
+        "bfd_packet_gaps_ms": {k: ({kk: vv for kk, vv in v.items() if kk != "longest_raw"} if isinstance(v, dict) else v) for k, v in gaps.items()} if gaps else None,
+        "steal": steal_report(f"{RUN}/steal.log", incidents),
         "stress_ng": "--cpu 2", "load": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     stress.poll()
