@@ -150,30 +150,16 @@ public abstract class RbacChecks(ApiServer server) : IAsyncLifetime
     private static async Task<string> CreatePeerAsync(k8s.Kubernetes admin, string ns)
     {
         var name = "peer-" + Guid.NewGuid().ToString("N")[..8];
-        await admin.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new Dictionary<string, object>
-            {
-                ["apiVersion"] = $"{Group}/{Version}",
-                ["kind"] = "BGPPeer",
-                ["metadata"] = new Dictionary<string, object> { ["name"] = name },
-                ["spec"] = new Dictionary<string, object> { ["myASN"] = 64512, ["peerASN"] = 64513, ["peerAddress"] = "203.0.113.1" },
-            },
-            Group, Version, ns, "bgppeers");
+        await BgplbObjects.CreateAsync(admin, ns, "bgppeers", "BGPPeer", name,
+            new Dictionary<string, object> { ["myASN"] = 64512, ["peerASN"] = 64513, ["peerAddress"] = "203.0.113.1" });
         return name;
     }
 
     private static async Task<string> CreatePoolAsync(k8s.Kubernetes admin, string ns)
     {
         var name = "pool-" + Guid.NewGuid().ToString("N")[..8];
-        await admin.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new Dictionary<string, object>
-            {
-                ["apiVersion"] = $"{Group}/{Version}",
-                ["kind"] = "IPAddressPool",
-                ["metadata"] = new Dictionary<string, object> { ["name"] = name },
-                ["spec"] = new Dictionary<string, object> { ["addresses"] = new List<string> { "198.18.0.0/24" } },
-            },
-            Group, Version, ns, "ipaddresspools");
+        await BgplbObjects.CreateAsync(admin, ns, "ipaddresspools", "IPAddressPool", name,
+            new Dictionary<string, object> { ["addresses"] = new List<string> { "198.18.0.0/24" } });
         return name;
     }
 

@@ -266,9 +266,19 @@ public sealed class NodeStateWriter
     private async Task OwnAsync(CancellationToken cancellationToken)
     {
         var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = OwnerReferences() } }.ToJsonString();
-        using var answer = await _api.MergePatchAsync(Type.ObjectPath(_namespace, _node), patch, cancellationToken).ConfigureAwait(false);
-        Keep(answer);
-        Log.NodeStateOwned(_log, _node, _owner!.PodName);
+        try
+        {
+            using var answer = await _api.MergePatchAsync(Type.ObjectPath(_namespace, _node), patch, cancellationToken).ConfigureAwait(false);
+            Keep(answer);
+            Log.NodeStateOwned(_log, _node, _owner!.PodName);
+        }
+        catch (ApiException e) when (e.Status is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
+        {
+            // Refused (no patch on nodestates, or an owner the server will not take): the status still matters
+            // more than who owns the object, so it is written all the same; the next read-back tries again.
+            _ownerNeeded = false;
+            Log.NodeStateNotOwned(_log, _node, e.Message);
+        }
     }
 
     /// <summary>A merge patch (RFC 7386) of the status subresource with the members that differ from the stored ones (§2: a member left out stays, a null one is removed).</summary>

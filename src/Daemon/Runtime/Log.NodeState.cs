@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5235, Level = LogLevel.Information, Message = "NodeState {Node}: now owned by Pod {Pod}, so it goes when the Pod does")]
     public static partial void NodeStateOwned(ILogger logger, string node, string pod);
+
+    [LoggerMessage(EventId = 5236, Level = LogLevel.Warning, Message = "NodeState {Node}: not made the speaker Pod's ({Error}); its status is written all the same")]
+    public static partial void NodeStateNotOwned(ILogger logger, string node, string error);
 }

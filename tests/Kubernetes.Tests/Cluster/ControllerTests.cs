@@ -284,26 +284,10 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
         public Task<object> CreatePoolAsync(string name, string cidr) => CreatePoolAsync(Admin, Namespace, name, cidr);
 
         private static Task<object> CreatePoolAsync(k8s.Kubernetes admin, string ns, string name, string cidr) =>
-            admin.CustomObjects.CreateNamespacedCustomObjectAsync(
-                new Dictionary<string, object>
-                {
-                    ["apiVersion"] = "bgplb.io/v1beta1",
-                    ["kind"] = "IPAddressPool",
-                    ["metadata"] = new Dictionary<string, object> { ["name"] = name },
-                    ["spec"] = new Dictionary<string, object> { ["addresses"] = new[] { cidr } },
-                },
-                "bgplb.io", "v1beta1", ns, "ipaddresspools");
+            BgplbObjects.CreateAsync(admin, ns, "ipaddresspools", "IPAddressPool", name, new Dictionary<string, object> { ["addresses"] = new[] { cidr } });
 
         public Task<object> CreateObjectAsync(string plural, string kind, string name, Dictionary<string, object> spec) =>
-            Admin.CustomObjects.CreateNamespacedCustomObjectAsync(
-                new Dictionary<string, object>
-                {
-                    ["apiVersion"] = "bgplb.io/v1beta1",
-                    ["kind"] = kind,
-                    ["metadata"] = new Dictionary<string, object> { ["name"] = name },
-                    ["spec"] = spec,
-                },
-                "bgplb.io", "v1beta1", Namespace, plural);
+            BgplbObjects.CreateAsync(Admin, Namespace, plural, kind, name, spec);
 
         /// <summary>The status of a bgplb.io object once <paramref name="done"/> holds for it.</summary>
         public async Task<JsonElement> WaitForStatusAsync(string plural, string name, Func<JsonElement, bool> done, ControllerProcess controller)

@@ -187,15 +187,7 @@ internal sealed partial class SpeakerLab : IAsyncDisposable
 
     /// <summary>Creates a bgplb.io object in the lab's namespace.</summary>
     public Task<object> CreateAsync(string plural, string kind, string name, Dictionary<string, object> spec) =>
-        Admin.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new Dictionary<string, object>
-            {
-                ["apiVersion"] = "bgplb.io/v1beta1",
-                ["kind"] = kind,
-                ["metadata"] = new Dictionary<string, object> { ["name"] = name },
-                ["spec"] = spec,
-            },
-            "bgplb.io", "v1beta1", Namespace, plural);
+        BgplbObjects.CreateAsync(Admin, Namespace, plural, kind, name, spec);
 
     /// <summary>Starts the speaker of node <paramref name="i"/> in its namespace, as the bgplb-speaker ServiceAccount.</summary>
     /// <param name="binary">A published <c>bgplb</c> executable (Native AOT, as operators run it) instead of the test's <c>dotnet bgplb.dll</c>.</param>
