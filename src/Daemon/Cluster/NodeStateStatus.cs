@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using BgpLb.Admin.V1;
@@ -23,13 +22,9 @@ internal readonly record struct Validity(bool Valid, string Reason, string Messa
 /// </summary>
 internal static class NodeStateStatus
 {
-    public const string ConditionValid = "Valid";
     public const string ReasonAccepted = "Accepted";
     public const string ReasonRefused = "ObjectsRefused";
     public const string ReasonKeptLastGood = "LastGoodConfigurationInForce";
-
-    /// <summary>The CRD's bound on a condition message (metav1.Condition allows 32768).</summary>
-    public const int MaxMessage = 32768;
 
     /// <summary>The CRD's bound on a reason text; a longer one is cut with an ellipsis.</summary>
     public const int MaxReason = 1024;
@@ -68,7 +63,7 @@ internal static class NodeStateStatus
             }
             if (bfdSince.TryGetValue(view.Peer, out var seen) && seen.State == state)
             {
-                entry["since"] = Time(seen.Since);
+                entry["since"] = Conditions.Time(seen.Since);
             }
             bfdList.Add((JsonNode)entry);
         }
@@ -100,7 +95,7 @@ internal static class NodeStateStatus
         var since = established ? peer.EstablishedSince ?? observedSince : observedSince;
         if (since is { } at)
         {
-            entry["since"] = Time(at);
+            entry["since"] = Conditions.Time(at);
         }
         if (!established)
         {
@@ -210,15 +205,12 @@ internal static class NodeStateStatus
 
     private static JsonObject Condition(Validity validity, DateTimeOffset? since) => new()
     {
-        ["type"] = ConditionValid,
+        ["type"] = Conditions.Valid,
         ["status"] = validity.Valid ? "True" : "False",
         ["reason"] = validity.Reason,
-        ["message"] = validity.Message.Length > MaxMessage ? validity.Message[..(MaxMessage - 1)] + "…" : validity.Message,
-        ["lastTransitionTime"] = Time(since ?? DateTimeOffset.UnixEpoch),
+        ["message"] = Conditions.Message(validity.Message),
+        ["lastTransitionTime"] = Conditions.Time(since ?? DateTimeOffset.UnixEpoch),
     };
-
-    /// <summary>RFC 3339 to the second, as metav1.Time is written (so the stored text equals ours).</summary>
-    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Text(IPAddress address) => (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 

@@ -423,26 +423,12 @@ public sealed class NodeStateWriter
     }
 
     /// <summary>The stored Valid condition's status and lastTransitionTime, if it has one.</summary>
-    private static (bool Valid, DateTimeOffset At)? StoredValid(JsonElement status)
-    {
-        if (!status.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
-        {
-            return null;
-        }
-        foreach (var condition in conditions.EnumerateArray())
-        {
-            if (Text(condition, "type") == NodeStateStatus.ConditionValid
-                && Text(condition, "status") is "True" or "False"
-                && DateTimeOffset.TryParse(Text(condition, "lastTransitionTime"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
-            {
-                return (Text(condition, "status") == "True", at);
-            }
-        }
-        return null;
-    }
-
-    private static string? Text(JsonElement item, string name) =>
-        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static (bool Valid, DateTimeOffset At)? StoredValid(JsonElement status) =>
+        Conditions.Find(status, Conditions.Valid) is { } condition
+        && Conditions.Text(condition, "status") is "True" or "False"
+        && DateTimeOffset.TryParse(Conditions.Text(condition, "lastTransitionTime"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? (Conditions.Text(condition, "status") == "True", at)
+            : null;
 
     /// <summary>Asks the BFD worker; a worker that does not answer in time leaves the last known states.</summary>
     private async Task RefreshBfdAsync(CancellationToken cancellationToken)

@@ -13,7 +13,6 @@ namespace BgpLb.Daemon.Cluster;
 /// </summary>
 internal static class ObjectStatus
 {
-    public const string ConditionValid = NodeStateStatus.ConditionValid;
     public const string ReasonAccepted = NodeStateStatus.ReasonAccepted;
     public const string ReasonRefused = RefusalReporter.ReasonInvalid;
     public const string ReasonKeptLastGood = NodeStateStatus.ReasonKeptLastGood;
@@ -44,7 +43,7 @@ internal static class ObjectStatus
         if (errors.Count > 0)
         {
             var consequence = inForce ? "its last good version stays in force" : "no version of it was valid yet, so it is not in force";
-            return new Desired("False", ReasonRefused, Cut(string.Join("; ", errors) + "; " + consequence), generation, counts);
+            return new Desired("False", ReasonRefused, Conditions.Message(string.Join("; ", errors) + "; " + consequence), generation, counts);
         }
         if (built.KeptLastGood)
         {
@@ -61,8 +60,8 @@ internal static class ObjectStatus
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(desired);
         var status = StatusOf(item.Json);
-        if (ValidOf(status) is not { } valid
-            || Text(valid, "status") != desired.Status || Text(valid, "reason") != desired.Reason || Text(valid, "message") != desired.Message
+        if (Conditions.Find(status, Conditions.Valid) is not { } valid
+            || Conditions.Text(valid, "status") != desired.Status || Conditions.Text(valid, "reason") != desired.Reason || Conditions.Text(valid, "message") != desired.Message
             || !(valid.TryGetProperty("observedGeneration", out var observed) && observed.TryGetInt64(out var generation) && generation == desired.Generation))
         {
             return false;
@@ -91,17 +90,17 @@ internal static class ObjectStatus
         var conditions = new JsonArray();
         if (status is { } s && s.TryGetProperty("conditions", out var held) && held.ValueKind == JsonValueKind.Array)
         {
-            foreach (var other in held.EnumerateArray().Where(c => Text(c, "type") != ConditionValid))
+            foreach (var other in held.EnumerateArray().Where(c => Conditions.Text(c, "type") != Conditions.Valid))
             {
                 conditions.Add(JsonNode.Parse(other.GetRawText()));
             }
         }
-        var since = ValidOf(status) is { } valid && Text(valid, "status") == desired.Status && Text(valid, "lastTransitionTime") is { } kept
+        var since = Conditions.Find(status, Conditions.Valid) is { } valid && Conditions.Text(valid, "status") == desired.Status && Conditions.Text(valid, "lastTransitionTime") is { } kept
             ? kept
-            : NodeStateStatus.Time(now);
+            : Conditions.Time(now);
         conditions.Add((JsonNode)new JsonObject
         {
-            ["type"] = ConditionValid,
+            ["type"] = Conditions.Valid,
             ["status"] = desired.Status,
             ["reason"] = desired.Reason,
             ["message"] = desired.Message,
@@ -126,30 +125,9 @@ internal static class ObjectStatus
     private static JsonElement? StatusOf(JsonElement json) =>
         json.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object ? status : null;
 
-    private static JsonElement? ValidOf(JsonElement? status)
-    {
-        if (status is not { } s || !s.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
-        {
-            return null;
-        }
-        foreach (var condition in conditions.EnumerateArray())
-        {
-            if (Text(condition, "type") == ConditionValid)
-            {
-                return condition;
-            }
-        }
-        return null;
-    }
-
     private static long Generation(JsonElement json) =>
         json.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("generation", out var generation) && generation.TryGetInt64(out var value) ? value : 0;
 
     // The CRD's availableIPv6 holds an int64: a /64 alone has more addresses.
     private static long Capped(UInt128 count) => count > long.MaxValue ? long.MaxValue : (long)count;
-
-    private static string Cut(string message) => message.Length > NodeStateStatus.MaxMessage ? message[..(NodeStateStatus.MaxMessage - 1)] + "…" : message;
-
-    private static string? Text(JsonElement item, string name) =>
-        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -237,7 +237,7 @@ public sealed class ControllerTests(ApiServer server, ITestOutputHelper output)
 
     private static JsonElement Valid(JsonElement status) =>
         status.TryGetProperty("conditions", out var conditions) && conditions.ValueKind == JsonValueKind.Array
-            ? conditions.EnumerateArray().FirstOrDefault(c => Text(c, "type") == ObjectStatus.ConditionValid)
+            ? conditions.EnumerateArray().FirstOrDefault(c => Text(c, "type") == Conditions.Valid)
             : default;
 
     private static string? Text(JsonElement item, string member) =>

@@ -492,7 +492,7 @@ public sealed class NodeStateWriterTests(ApiServer server, Xunit.Abstractions.IT
     }
 
     private static JsonNode? ValidOf(JsonNode o) =>
-        o["status"]?["conditions"]?.AsArray().FirstOrDefault(c => Text(c!["type"]) == NodeStateStatus.ConditionValid);
+        o["status"]?["conditions"]?.AsArray().FirstOrDefault(c => Text(c!["type"]) == Conditions.Valid);
 
     private static ClusterObject Pool(string name, string addresses, int version = 1)
     {
