@@ -49,8 +49,8 @@ public sealed class NodeStateWriter
     private Validity? _reported;
     private Validity? _lastValidity;
     private DateTimeOffset? _validSince;
-    // What the server holds, as a digest per member of its status (null member map: not known, read it first),
-    // and its Valid condition's status and lastTransitionTime (a restart keeps the transition's time).
+    // What the server holds, as a digest per member of its status (meaningful while _known; otherwise it is read
+    // first), and its Valid condition's status and lastTransitionTime (a restart keeps the transition's time).
     private Dictionary<string, string> _stored = [];
     private (bool Valid, DateTimeOffset At)? _storedValid;
     private bool _known;
