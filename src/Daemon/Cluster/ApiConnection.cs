@@ -2,34 +2,35 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using k8s;
 
 namespace BgpLb.Daemon.Cluster;
 
 /// <summary>
-/// Plain HTTP to the API server through KubernetesClient's connection (its TLS, its credentials, token
-/// refresh in a Pod), keeping each object's JSON as sent: the typed models would drop fields we do not
+/// Plain HTTP to the API server with the TLS and credentials of a kubeconfig or the Pod's service account
+/// (<see cref="KubeConfig"/>), keeping each object's JSON as sent: typed models would drop fields we do not
 /// model and bookmarks, and the watch needs resourceVersion, allowWatchBookmarks and the 410 status.
 /// </summary>
 public sealed class ApiConnection : IDisposable
 {
-    private readonly Kubernetes _client;
+    private readonly HttpClient _client;
+    private readonly ApiCredentials? _credentials;
     private readonly Uri _base;
 
-    private ApiConnection(KubernetesClientConfiguration configuration)
+    private ApiConnection(ApiEndpoint endpoint)
     {
-        _client = new Kubernetes(configuration);
-        _base = new Uri(_client.BaseUri.ToString().TrimEnd('/') + "/");
+        _client = new HttpClient(endpoint.Handler());
+        _credentials = endpoint.Credentials;
+        _base = new Uri(endpoint.Server.ToString().TrimEnd('/') + "/");
     }
 
     /// <summary>
     /// A connection with the server and credentials of the kubeconfig file <paramref name="kubeconfig"/>, or of
-    /// the Pod's service account when it is null. Throws <see cref="k8s.Exceptions.KubeConfigException"/>,
+    /// the Pod's service account when it is null. Throws <see cref="KubeConfigException"/>,
     /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when neither is usable.
     /// </summary>
     public static ApiConnection Open(string? kubeconfig) => new(kubeconfig is not null
-        ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-        : KubernetesClientConfiguration.InClusterConfig());
+        ? KubeConfig.FromFile(kubeconfig, TimeProvider.System)
+        : KubeConfig.InCluster(TimeProvider.System));
 
     /// <summary>As <see cref="Open"/>, but null when neither the kubeconfig nor a service account is usable, with <paramref name="error"/> saying what to give instead.</summary>
     public static ApiConnection? TryOpen(string? kubeconfig, out string error)
@@ -39,7 +40,7 @@ public sealed class ApiConnection : IDisposable
         {
             return Open(kubeconfig);
         }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
         {
             error = kubeconfig is null ? $"not in a cluster ({e.Message}); give --kubeconfig" : $"--kubeconfig {kubeconfig}: {e.Message}";
             return null;
@@ -54,11 +55,25 @@ public sealed class ApiConnection : IDisposable
     {
         using var request = new HttpRequestMessage(method, new Uri(_base, pathAndQuery)) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (_client.Credentials is { } credentials)
+        if (_credentials is not null)
         {
-            await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                request.Headers.Authorization = await _credentials.HeaderAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubeConfigException e)
+            {
+                // A credential plugin that failed this time fails this request, which the caller retries as any other.
+                throw new HttpRequestException($"credentials for {_base}: {e.Message}", e);
+            }
         }
-        return await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            // A rotated service account token or an expired plugin token: the next request fetches it again.
+            _credentials?.Rejected();
+        }
+        return response;
     }
 
     /// <summary>GET as JSON; a status other than 2xx is an <see cref="ApiException"/> carrying it and the server's message.</summary>

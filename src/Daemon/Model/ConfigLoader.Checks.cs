@@ -53,8 +53,12 @@ public sealed partial class ConfigLoader
         return new ConfigLoadResult(snapshot, diagnostics, files) { Changes = diff is null ? null : ChangesOf(diff, namespaceLabels) };
     }
 
+    // A namespace without labels (the common case) leaves the Service as read: a copy of each of 100,000
+    // Services would be 10 MB more for nothing.
     private static LoadBalancerService WithNamespaceLabels(LoadBalancerService service, Dictionary<string, ImmutableDictionary<string, string>> labels) =>
-        labels.TryGetValue(service.Key.Namespace, out var found) ? service with { NamespaceLabels = found } : service;
+        labels.TryGetValue(service.Key.Namespace, out var found) && found.Count > 0 && !ReferenceEquals(found, service.NamespaceLabels)
+            ? service with { NamespaceLabels = found }
+            : service;
 
     private static ConfigChanges ChangesOf(FileDiff diff, Dictionary<string, ImmutableDictionary<string, string>> labels)
     {
