@@ -68,6 +68,9 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>Per-Service log lines at information level up to this many changes per apply; a summary beyond (a 100,000-Service start must not write 100,000 lines).</summary>
     private const int DetailedChanges = 50;
 
+    /// <summary>How many Services an allocation pass must change before a full collection follows it (<see cref="Compact"/>).</summary>
+    private const int CompactAfter = 10_000;
+
     /// <summary>Journal lines (changed assignments) before the state file is written whole again, at least; more with many Services.</summary>
     private const int JournalLimit = 4096;
 
@@ -186,6 +189,10 @@ public sealed class DaemonHost : IAsyncDisposable
         _restarted = saved is not null;
         Log.Starting(_log, _options.Source?.Description ?? _options.ConfigPath, _options.Source is null ? _options.StatePath : "(none: addresses from the source)", _options.NodeName,
             saved is { } s ? string.Create(CultureInfo.InvariantCulture, $"restarting with {s.Length} saved assignments") : "first start (no state file)");
+        // Start-up's garbage goes before the allocator adds its own: the load's (each document's YAML nodes,
+        // promoted while the next were read) and the admin server's setup (~13 MB, gRPC and Kestrel), which
+        // an idle daemon with a small config would otherwise keep in memory for good.
+        Compact();
         if (!await ApplyAsync(initial, null, saved, "start", initialWarnings, stop).ConfigureAwait(false))
         {
             throw new InvalidOperationException("the configuration's pools were refused by the allocator");
@@ -342,6 +349,10 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         _vips = moved is { } d ? _vips + d.Added.Sum(a => a.Addresses.Length) - d.Removed.Sum(a => a.Addresses.Length) : assignments.Sum(a => a.Addresses.Length);
         _assignments = assignments;
+        if (results.Count >= CompactAfter)
+        {
+            Compact();
+        }
         var allocated = Lap();
         if (_options.Source is null)
         {
@@ -760,6 +771,16 @@ public sealed class DaemonHost : IAsyncDisposable
             changed(new DaemonEvent(now, DaemonEvent.Allocation, change.Service.ToString(), Describe(change)));
         }
     }
+
+    /// <summary>
+    /// A full, compacting collection that gives the freed memory back: once at start, and after an allocation
+    /// pass that changed at least <see cref="CompactAfter"/> Services. Such a pass (the first allocation of
+    /// 100,000 Services) promotes tens of MB that are garbage by its end into the oldest generation, and a
+    /// daemon that then idles allocates too little to ever trigger the collection that would free them: its
+    /// memory would stay at the pass's peak for good. Measured (Native AOT, docs/performance.md): peak RSS at
+    /// 100,000 Services 128 -> 114 MB, 30-40 ms once. Edits of a few Services never come here.
+    /// </summary>
+    private static void Compact() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private void LogNotices(Plan plan)
     {
