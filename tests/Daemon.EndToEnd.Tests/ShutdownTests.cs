@@ -28,9 +28,12 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             Assert.True(code is not null, $"the daemon still runs 15 s after SIGTERM\n{daemon.Output()}");
             Assert.Equal(0, code);
             // RFC 9003: Cease / Administrative Shutdown carrying the shutdown communication.
-            Assert.True(NetnsLab.WaitUntil(() => router.ShutdownCommunication() is not null, TimeSpan.FromSeconds(10)),
+            // The value that ended the wait is the one checked: a second read can race the router's own bookkeeping
+            // (FRR's neighbor JSON briefly lacking lastShutdownDescription while it retries the connection).
+            string? communication = null;
+            Assert.True(NetnsLab.WaitUntil(() => (communication = router.ShutdownCommunication()) is not null, TimeSpan.FromSeconds(10)),
                 $"{router.Name} shows no shutdown communication\n{router.Diagnostics()}");
-            Assert.Equal("bgplb shutting down", router.ShutdownCommunication());
+            Assert.Equal("bgplb shutting down", communication);
             output.WriteLine(router.Diagnostics());
             // No graceful restart after a Cease: the router drops what we announced.
             router.AssertHolds([], daemon, TimeSpan.FromSeconds(10), "after SIGTERM");

@@ -89,7 +89,6 @@ public sealed class DaemonHost : IAsyncDisposable
     private ImmutableArray<Assignment> _saved = [];
     private ImmutableArray<Assignment> _assignments;
     private readonly Dictionary<(IpAddress Peer, IpAddress? Configured, IpAddress? Source), uint> _routerIds = [];
-    private Dictionary<ServiceKey, LoadBalancerService> _lastServices = [];
     private Plan? _plan;
     private int _vips;
     private string? _poolsKey;
@@ -398,7 +397,6 @@ public sealed class DaemonHost : IAsyncDisposable
         foreach (var key in changes.Removed)
         {
             var released = _allocator.Release(key);
-            _lastServices.Remove(key);
             if (released.Previous is { } previous)
             {
                 delta.Removed.Add(previous);
@@ -409,7 +407,6 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             var before = _allocator.GetAssignment(service.Key);
             var result = _allocator.Ensure(service);
-            _lastServices[service.Key] = service;
             if (result.Outcome is not (AllocationOutcome.Kept or AllocationOutcome.NotOurs) || result.Error is not null)
             {
                 results.Add(result);
@@ -446,10 +443,13 @@ public sealed class DaemonHost : IAsyncDisposable
             results.AddRange(pools.Changes);
         }
         var services = snapshot.Services.ToDictionary(s => s.Key);
+        // What the allocator was given last is the running snapshot's Services: looked up by key only during
+        // a pass over all of them, not kept between applies (a table of 100,000 would hold 3.5 MB for good).
+        var last = Current is { } current ? current.Services.ToDictionary(s => s.Key) : [];
         // Sized once: grown one doubling at a time, the allocator's two tables of 100,000 leave ~10 MB of
         // discarded arrays in the large object heap, at the start's memory peak.
         _allocator.EnsureCapacity(Math.Max(snapshot.Services.Length, restore?.Length ?? 0));
-        if (_lastServices.Count == 0 && restore is null)
+        if (last.Count == 0 && restore is null)
         {
             // A first start gives every Service a result: 12 MB of them at 100,000, and as much again in
             // discarded arrays if the list grew by doubling.
@@ -470,14 +470,14 @@ public sealed class DaemonHost : IAsyncDisposable
                 }
             }
         }
-        foreach (var gone in _lastServices.Keys.Where(k => !services.ContainsKey(k)).ToList())
+        foreach (var gone in last.Keys.Where(k => !services.ContainsKey(k)))
         {
             results.Add(_allocator.Release(gone));
         }
         foreach (var service in snapshot.Services)
         {
             // An unchanged Service (the very object, taken over from an unchanged file) that holds its addresses needs no Ensure.
-            if (!poolsChanged && _lastServices.TryGetValue(service.Key, out var last) && ReferenceEquals(last, service)
+            if (!poolsChanged && last.TryGetValue(service.Key, out var before) && ReferenceEquals(before, service)
                 && _allocator.GetAssignment(service.Key) is not null)
             {
                 continue;
@@ -488,7 +488,6 @@ public sealed class DaemonHost : IAsyncDisposable
                 results.Add(result);
             }
         }
-        _lastServices = services;
         return true;
     }
 
