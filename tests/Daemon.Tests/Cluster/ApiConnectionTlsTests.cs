@@ -21,46 +21,6 @@ public sealed class ApiConnectionTlsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private sealed record Authority(X509Certificate2 Certificate, ECDsa Key)
-    {
-        public static Authority Create(string name)
-        {
-            var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-            return new Authority(request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)), key);
-        }
-
-        /// <summary>A leaf signed by this authority, with its private key; <paramref name="names"/> become DNS or IP SANs.</summary>
-        public (X509Certificate2 Certificate, ECDsa Key) Issue(string subject, bool server, params string[] names)
-        {
-            var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
-            var sans = new SubjectAlternativeNameBuilder();
-            foreach (var name in names)
-            {
-                if (IPAddress.TryParse(name, out var ip))
-                {
-                    sans.AddIpAddress(ip);
-                }
-                else
-                {
-                    sans.AddDnsName(name);
-                }
-            }
-            if (names.Length > 0)
-            {
-                request.CertificateExtensions.Add(sans.Build());
-            }
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-                [new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-            var serial = RandomNumberGenerator.GetBytes(8);
-            using var signed = request.Create(Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), serial);
-            return (signed.CopyWithPrivateKey(key), key);
-        }
-    }
-
     /// <summary>One HTTPS exchange on loopback: asks for a client certificate, records what came, answers a small JSON body.</summary>
     private sealed class OneShotServer : IAsyncDisposable
     {
@@ -133,7 +93,7 @@ public sealed class ApiConnectionTlsTests : IDisposable
         }
     }
 
-    private string Kubeconfig(int port, Authority trusted, (X509Certificate2 Certificate, ECDsa Key) client, string? tlsServerName = null)
+    private string Kubeconfig(int port, TestAuthority trusted, (X509Certificate2 Certificate, ECDsa Key) client, string? tlsServerName = null)
     {
         static string B64(string pem) => Convert.ToBase64String(Encoding.ASCII.GetBytes(pem));
         var path = Path.Combine(_dir, "kubeconfig");
@@ -163,7 +123,7 @@ public sealed class ApiConnectionTlsTests : IDisposable
     [Fact]
     public async Task The_CA_of_the_kubeconfig_is_trusted_and_the_client_certificate_and_token_are_sent()
     {
-        var ca = Authority.Create("test-ca");
+        var ca = TestAuthority.Create("test-ca");
         var server = ca.Issue("apiserver", server: true, "127.0.0.1");
         var client = ca.Issue("bgplb-speaker", server: false);
         await using var api = new OneShotServer(server.Certificate, ca.Certificate);
@@ -177,8 +137,8 @@ public sealed class ApiConnectionTlsTests : IDisposable
     [Fact]
     public async Task A_server_certificate_from_another_CA_is_refused()
     {
-        var ca = Authority.Create("test-ca");
-        var other = Authority.Create("other-ca");
+        var ca = TestAuthority.Create("test-ca");
+        var other = TestAuthority.Create("other-ca");
         var server = other.Issue("apiserver", server: true, "127.0.0.1");
         var client = ca.Issue("bgplb-speaker", server: false);
         await using var api = new OneShotServer(server.Certificate, ca.Certificate);
@@ -191,7 +151,7 @@ public sealed class ApiConnectionTlsTests : IDisposable
     [Fact]
     public async Task Tls_server_name_replaces_the_address_in_the_name_check()
     {
-        var ca = Authority.Create("test-ca");
+        var ca = TestAuthority.Create("test-ca");
         var server = ca.Issue("apiserver", server: true, "api.example");
         var client = ca.Issue("bgplb-speaker", server: false);
         await using (var refused = new OneShotServer(server.Certificate, ca.Certificate))

@@ -41,17 +41,8 @@ public sealed class KubeConfigTests : IDisposable
 
     private static (X509Certificate2 Ca, X509Certificate2 Leaf) Chain(string leafName, string caName = "test-ca")
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest($"CN={caName}", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var leafRequest = new CertificateRequest($"CN={leafName}", leafKey, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(leafName);
-        leafRequest.CertificateExtensions.Add(names.Build());
-        var leaf = leafRequest.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), [1, 2, 3, 4]);
-        return (ca, leaf);
+        var authority = TestAuthority.Create(caName);
+        return (authority.Certificate, authority.Issue(leafName, server: true, leafName).Certificate);
     }
 
     private static string Base64(string text) => Convert.ToBase64String(Encoding.ASCII.GetBytes(text));
