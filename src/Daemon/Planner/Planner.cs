@@ -113,10 +113,20 @@ public static class Planner
             _excludedReason = node.ExcludedFromLoadBalancers
                 ? $"node {node.Name} is labelled {L2Fallback.Election.ElectionNode.ExcludeFromExternalLoadBalancers}"
                 : node.NotReady;
+            // Only a peer that some advertisement sends to gets lists sized for every assignment: a withdraw of
+            // everything must not allocate them for nothing.
+            var sentTo = new bool[Peers.Length];
+            foreach (var ad in _bgp.Values.SelectMany(ads => ads))
+            {
+                foreach (var peer in ad.PeerIndexes)
+                {
+                    sentTo[peer] = true;
+                }
+            }
             Routes = new PeerRoutes[Peers.Length];
             for (var i = 0; i < Peers.Length; i++)
             {
-                Routes[i] = new PeerRoutes(expected);
+                Routes[i] = new PeerRoutes(sentTo[i] ? expected : 0);
             }
         }
 

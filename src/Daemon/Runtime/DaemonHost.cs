@@ -710,7 +710,7 @@ public sealed class DaemonHost : IAsyncDisposable
         var problems = changes.Count(IsProblem);
         var detailed = changes.Count <= DetailedChanges;
         // The text of a change is made only for a line that is written: 100,000 of them at start, all at the
-        // debug level, were 30 MB of strings that raised the daemon's peak memory for nothing.
+        // debug level, were tens of MB of strings that raised the daemon's peak memory for nothing.
         foreach (var change in changes)
         {
             var level = IsProblem(change) && (detailed || problems <= DetailedChanges) ? LogLevel.Warning
