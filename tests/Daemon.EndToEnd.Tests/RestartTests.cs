@@ -80,8 +80,7 @@ public sealed class RestartTests(ITestOutputHelper output)
             router.AssertHolds(both, first, Bound, "after start");
             await using var watch = new RouteWatch(router);
             Assert.Equal(0, first.Terminate(TimeSpan.FromSeconds(15)));
-            // The value that ended the wait is the one checked: a second read can race the router's own bookkeeping
-            // (FRR's neighbor JSON briefly lacking lastShutdownDescription while it retries the connection).
+            // The value that ended the wait is the one checked, not a second read of a router that may have moved on.
             string? communication = null;
             Assert.True(NetnsLab.WaitUntil(() => (communication = router.ShutdownCommunication()) is not null, TimeSpan.FromSeconds(10)),
                 $"{router.Name} shows no shutdown communication\n{router.Diagnostics()}");

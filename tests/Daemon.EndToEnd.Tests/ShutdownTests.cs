@@ -28,8 +28,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
             Assert.True(code is not null, $"the daemon still runs 15 s after SIGTERM\n{daemon.Output()}");
             Assert.Equal(0, code);
             // RFC 9003: Cease / Administrative Shutdown carrying the shutdown communication.
-            // The value that ended the wait is the one checked: a second read can race the router's own bookkeeping
-            // (FRR's neighbor JSON briefly lacking lastShutdownDescription while it retries the connection).
+            // The value that ended the wait is the one checked, not a second read of a router that may have moved on.
             string? communication = null;
             Assert.True(NetnsLab.WaitUntil(() => (communication = router.ShutdownCommunication()) is not null, TimeSpan.FromSeconds(10)),
                 $"{router.Name} shows no shutdown communication\n{router.Diagnostics()}");
