@@ -15,22 +15,37 @@ namespace BgpLb.Daemon.Tests.Cluster;
 /// credentials are sent, tls-server-name replaces the URL's host. (The Kubernetes tests cover a token and
 /// a CA against a real kube-apiserver.)
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // the credential plugin is an executable with a mode
 public sealed class ApiConnectionTlsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("bgplb-apitls-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>One HTTPS exchange on loopback: asks for a client certificate, records what came, answers a small JSON body.</summary>
+    /// <summary>HTTPS exchanges on loopback, one connection each: asks for a client certificate, records what came, answers each status in turn with a small JSON body.</summary>
     private sealed class OneShotServer : IAsyncDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly Task _serving;
 
-        public OneShotServer(X509Certificate2 certificate, X509Certificate2 clientAuthority)
+        public OneShotServer(X509Certificate2 certificate, X509Certificate2 clientAuthority, params int[] statuses)
         {
             _listener.Start();
-            _serving = ServeAsync(certificate, clientAuthority);
+            _serving = ServeAllAsync(certificate, clientAuthority, statuses.Length == 0 ? [200] : statuses);
+        }
+
+        /// <summary>The Authorization header of each request, in order.</summary>
+        public List<string?> Authorizations { get; } = [];
+
+        private async Task ServeAllAsync(X509Certificate2 certificate, X509Certificate2 clientAuthority, int[] statuses)
+        {
+            foreach (var status in statuses)
+            {
+                if (!await ServeAsync(certificate, clientAuthority, status))
+                {
+                    return;
+                }
+            }
         }
 
         /// <summary>As kube-apiserver's --client-ca-file: a client certificate counts only when it chains to that CA.</summary>
@@ -53,7 +68,8 @@ public sealed class ApiConnectionTlsTests : IDisposable
 
         public string? Authorization { get; private set; }
 
-        private async Task ServeAsync(X509Certificate2 certificate, X509Certificate2 clientAuthority)
+        /// <summary>One connection; false when it ended before a request was answered.</summary>
+        private async Task<bool> ServeAsync(X509Certificate2 certificate, X509Certificate2 clientAuthority, int status)
         {
             using var client = await _listener.AcceptTcpClientAsync();
             await using var tls = new SslStream(client.GetStream(), false, (_, presented, _, _) => Signed(presented, clientAuthority));
@@ -67,7 +83,7 @@ public sealed class ApiConnectionTlsTests : IDisposable
             }
             catch (Exception e) when (e is AuthenticationException or IOException)
             {
-                return; // the client refused our certificate: the test asserts its side
+                return false; // the client refused our certificate: the test asserts its side
             }
             ClientSubject = tls.RemoteCertificate?.Subject;
             var request = new StringBuilder();
@@ -77,13 +93,15 @@ public sealed class ApiConnectionTlsTests : IDisposable
                 var read = await tls.ReadAsync(buffer);
                 if (read == 0)
                 {
-                    return;
+                    return false;
                 }
                 request.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
             Authorization = request.ToString().Split("\r\n").FirstOrDefault(l => l.StartsWith("Authorization: ", StringComparison.OrdinalIgnoreCase))?["Authorization: ".Length..];
+            Authorizations.Add(Authorization);
             const string body = """{"kind":"Status","message":"hello"}""";
-            await tls.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"));
+            await tls.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {(status == 200 ? "OK" : "Unauthorized")}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"));
+            return true;
         }
 
         public async ValueTask DisposeAsync()
@@ -93,7 +111,8 @@ public sealed class ApiConnectionTlsTests : IDisposable
         }
     }
 
-    private string Kubeconfig(int port, TestAuthority trusted, (X509Certificate2 Certificate, ECDsa Key) client, string? tlsServerName = null)
+    private string Kubeconfig(int port, TestAuthority trusted, (X509Certificate2 Certificate, ECDsa Key) client, string? tlsServerName = null,
+        string credentials = "token: secret-token")
     {
         static string B64(string pem) => Convert.ToBase64String(Encoding.ASCII.GetBytes(pem));
         var path = Path.Combine(_dir, "kubeconfig");
@@ -111,7 +130,7 @@ public sealed class ApiConnectionTlsTests : IDisposable
               user:
                 client-certificate-data: {B64(client.Certificate.ExportCertificatePem())}
                 client-key-data: {B64(client.Key.ExportPkcs8PrivateKeyPem())}
-                token: secret-token
+                {credentials}
             contexts:
             - name: x
               context: {"{"}cluster: c, user: u{"}"}
@@ -164,5 +183,40 @@ public sealed class ApiConnectionTlsTests : IDisposable
         using var named = ApiConnection.Open(Kubeconfig(api.Port, ca, client, tlsServerName: "api.example"));
         using var answer = await named.GetAsync("api", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("Bearer secret-token", api.Authorization);
+    }
+
+    [Fact]
+    public async Task A_401_makes_the_next_request_read_the_token_file_again()
+    {
+        var ca = TestAuthority.Create("test-ca");
+        var server = ca.Issue("apiserver", server: true, "127.0.0.1");
+        var client = ca.Issue("bgplb-speaker", server: false);
+        var token = Path.Combine(_dir, "token");
+        File.WriteAllText(token, "old-token");
+        await using var api = new OneShotServer(server.Certificate, ca.Certificate, 401, 200);
+        using var connection = ApiConnection.Open(Kubeconfig(api.Port, ca, client, credentials: "tokenFile: token"));
+        var refused = await Assert.ThrowsAsync<ApiException>(() => connection.GetAsync("api", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        // The kubelet rotated the token; without the 401 it would be read again only after a minute.
+        File.WriteAllText(token, "new-token");
+        using var answer = await connection.GetAsync("api", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["Bearer old-token", "Bearer new-token"], api.Authorizations);
+    }
+
+    [Fact]
+    public async Task A_credential_plugin_that_fails_fails_the_request_as_an_HttpRequestException_the_callers_retry()
+    {
+        var ca = TestAuthority.Create("test-ca");
+        var client = ca.Issue("bgplb-speaker", server: false);
+        var plugin = Path.Combine(_dir, "plugin.sh");
+        File.WriteAllText(plugin, "#!/bin/sh\necho no credentials today >&2\nexit 1\n");
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Port 9 on loopback: nothing is sent, the plugin fails first.
+        using var connection = ApiConnection.Open(Kubeconfig(9, ca, client,
+            credentials: "exec: {apiVersion: client.authentication.k8s.io/v1, command: ./plugin.sh}"));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => connection.GetAsync("api", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        var cause = Assert.IsType<KubeConfigException>(error.InnerException);
+        Assert.Equal($"users[u].user.exec: {plugin} exited 1: no credentials today", cause.Message);
+        Assert.StartsWith("credentials for https://127.0.0.1:9/: ", error.Message, StringComparison.Ordinal);
     }
 }
