@@ -170,11 +170,7 @@ internal sealed class AdminServer : IAsyncDisposable
             https.ClientCertificateValidation = (client, _, _) =>
             {
                 // Only our CA counts, not the system's: any public certificate must not open the admin API.
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(client);
+                return CustomRoots.Chains(client, authorities);
             };
         }
         return https;

@@ -43,6 +43,7 @@ internal sealed class TokenFileCredentials : ApiCredentials
     private readonly Lock _lock = new();
     private AuthenticationHeaderValue _header;
     private long _readAt;
+    private bool _refused;
 
     /// <summary>Reads the file now: a token that cannot be read at start is an error, not an anonymous client.</summary>
     public TokenFileCredentials(string path, TimeProvider time)
@@ -57,7 +58,7 @@ internal sealed class TokenFileCredentials : ApiCredentials
     {
         lock (_lock)
         {
-            if (_time.GetElapsedTime(_readAt) >= Period)
+            if (_refused || _time.GetElapsedTime(_readAt) >= Period)
             {
                 try
                 {
@@ -68,6 +69,7 @@ internal sealed class TokenFileCredentials : ApiCredentials
                     // The last good token stays: a rotation caught between write and rename must not make us anonymous.
                 }
                 _readAt = _time.GetTimestamp();
+                _refused = false;
             }
             return ValueTask.FromResult(_header);
         }
@@ -77,7 +79,7 @@ internal sealed class TokenFileCredentials : ApiCredentials
     {
         lock (_lock)
         {
-            _readAt = _time.GetTimestamp() - (long)(Period.TotalSeconds * _time.TimestampFrequency);
+            _refused = true;
         }
     }
 
@@ -261,26 +263,26 @@ internal sealed record ExecPlugin(
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || Text(root, "kind") != "ExecCredential")
+            if (root.ValueKind != JsonValueKind.Object || Conditions.Text(root, "kind") != "ExecCredential")
             {
                 throw new KubeConfigException($"{Field}: {Command} printed JSON that is not an ExecCredential");
             }
-            if (Text(root, "apiVersion") != ApiVersion)
+            if (Conditions.Text(root, "apiVersion") != ApiVersion)
             {
-                throw new KubeConfigException($"{Field}: {Command} answered with apiVersion {Text(root, "apiVersion") ?? "(none)"}, not the {ApiVersion} it was asked for");
+                throw new KubeConfigException($"{Field}: {Command} answered with apiVersion {Conditions.Text(root, "apiVersion") ?? "(none)"}, not the {ApiVersion} it was asked for");
             }
             if (!root.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object)
             {
                 throw new KubeConfigException($"{Field}: {Command}'s ExecCredential has no status");
             }
-            if (Text(status, "token") is not { Length: > 0 } token)
+            if (Conditions.Text(status, "token") is not { Length: > 0 } token)
             {
-                throw new KubeConfigException(Text(status, "clientCertificateData") is not null
+                throw new KubeConfigException(Conditions.Text(status, "clientCertificateData") is not null
                     ? $"{Field}: {Command} answered with a client certificate; bgplb takes tokens from credential plugins (give the certificate as client-certificate/client-key instead)"
                     : $"{Field}: {Command}'s ExecCredential has no status.token");
             }
             DateTimeOffset? expires = null;
-            if (Text(status, "expirationTimestamp") is { } stamp)
+            if (Conditions.Text(status, "expirationTimestamp") is { } stamp)
             {
                 expires = DateTimeOffset.TryParse(stamp, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
                     ? at
@@ -289,9 +291,6 @@ internal sealed record ExecPlugin(
             return (token, expires);
         }
     }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
 /// <summary>What a credential plugin with <c>provideClusterInfo</c> is told of the cluster (the client.authentication.k8s.io Cluster type).</summary>

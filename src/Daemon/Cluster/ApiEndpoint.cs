@@ -71,17 +71,6 @@ internal sealed record ApiEndpoint(
         }
         // A kubeconfig's CA replaces the system's roots (client-go puts only it into RootCAs): the chain is built
         // again to end at it, with the intermediates the server sent.
-        using var ours = new X509Chain();
-        ours.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        ours.ChainPolicy.CustomTrustStore.AddRange(Authorities);
-        ours.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain is not null)
-        {
-            foreach (var element in chain.ChainElements)
-            {
-                ours.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-        return ours.Build(certificate);
+        return CustomRoots.Chains(certificate, Authorities, chain);
     }
 }

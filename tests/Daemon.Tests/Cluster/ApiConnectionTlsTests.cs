@@ -49,18 +49,8 @@ public sealed class ApiConnectionTlsTests : IDisposable
         }
 
         /// <summary>As kube-apiserver's --client-ca-file: a client certificate counts only when it chains to that CA.</summary>
-        private static bool Signed(X509Certificate? presented, X509Certificate2 authority)
-        {
-            if (presented is not X509Certificate2 certificate)
-            {
-                return false;
-            }
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(authority);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(certificate);
-        }
+        private static bool Signed(X509Certificate? presented, X509Certificate2 authority) =>
+            presented is X509Certificate2 certificate && CustomRoots.Chains(certificate, [authority]);
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
