@@ -188,9 +188,9 @@ public sealed class DaemonHost : IAsyncDisposable
         _restarted = saved is not null;
         Log.Starting(_log, _options.Source?.Description ?? _options.ConfigPath, _options.Source is null ? _options.StatePath : "(none: addresses from the source)", _options.NodeName,
             saved is { } s ? string.Create(CultureInfo.InvariantCulture, $"restarting with {s.Length} saved assignments") : "first start (no state file)");
-        // Start-up's garbage goes before the allocator adds its own: the load's (each document's YAML nodes,
-        // promoted while the next were read) and the admin server's setup (~13 MB, gRPC and Kestrel), which
-        // an idle daemon with a small config would otherwise keep in memory for good.
+        // Start-up's garbage goes before the allocator adds its own: the admin server's setup (~13 MB, gRPC
+        // and Kestrel; `bgplb run` collected the load's before it), which an idle daemon with a small config
+        // would otherwise keep in memory for good.
         Compact();
         if (!await ApplyAsync(initial, null, saved, "start", initialWarnings, stop).ConfigureAwait(false))
         {
@@ -323,7 +323,8 @@ public sealed class DaemonHost : IAsyncDisposable
         var poolsKey = PoolsKey(snapshot);
         var poolsChanged = !string.Equals(poolsKey, _poolsKey, StringComparison.Ordinal);
         var delta = changes is { } c && Current is not null && ReferenceEquals(c.Base, Current) && !poolsChanged && restore is null ? c : null;
-        var results = new List<AllocationResult>();
+        // Metrics count each failure as it comes; the rest is kept only as far as it is reported.
+        var results = new AllocationChanges(DetailedChanges, keepAll: _log.IsEnabled(LogLevel.Debug), AllocationFailed);
         AssignmentDelta? moved = null;
         ImmutableArray<Assignment> assignments;
         if (_options.Source is { } source)
@@ -391,7 +392,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly record struct AssignmentDelta(List<Assignment> Removed, List<Assignment> Added);
 
     /// <summary>Releases the Services that left and ensures those the loader read again; the other Services are not looked at.</summary>
-    private AssignmentDelta AllocateChanges(ConfigChanges changes, List<AllocationResult> results)
+    private AssignmentDelta AllocateChanges(ConfigChanges changes, AllocationChanges results)
     {
         var delta = new AssignmentDelta([], []);
         foreach (var key in changes.Removed)
@@ -428,7 +429,7 @@ public sealed class DaemonHost : IAsyncDisposable
     }
 
     /// <summary>The whole pass: pools (when changed), the restore after a restart, then every Service. False when the allocator refused the pools.</summary>
-    private bool AllocateAll(ConfigSnapshot snapshot, ImmutableArray<Assignment>? restore, bool poolsChanged, string trigger, List<AllocationResult> results)
+    private bool AllocateAll(ConfigSnapshot snapshot, ImmutableArray<Assignment>? restore, bool poolsChanged, string trigger, AllocationChanges results)
     {
         if (poolsChanged)
         {
@@ -442,19 +443,14 @@ public sealed class DaemonHost : IAsyncDisposable
             }
             results.AddRange(pools.Changes);
         }
-        var services = snapshot.Services.ToDictionary(s => s.Key);
         // What the allocator was given last is the running snapshot's Services: looked up by key only during
         // a pass over all of them, not kept between applies (a table of 100,000 would hold 3.5 MB for good).
         var last = Current is { } current ? current.Services.ToDictionary(s => s.Key) : [];
+        // The new Services by key, for a restore and for the Services that left: a first start needs neither.
+        var services = restore is not null || last.Count > 0 ? snapshot.Services.ToDictionary(s => s.Key) : [];
         // Sized once: grown one doubling at a time, the allocator's two tables of 100,000 leave ~10 MB of
         // discarded arrays in the large object heap, at the start's memory peak.
         _allocator.EnsureCapacity(Math.Max(snapshot.Services.Length, restore?.Length ?? 0));
-        if (last.Count == 0 && restore is null)
-        {
-            // A first start gives every Service a result: 12 MB of them at 100,000, and as much again in
-            // discarded arrays if the list grew by doubling.
-            results.EnsureCapacity(results.Count + snapshot.Services.Length);
-        }
         if (restore is { } saved)
         {
             foreach (var assignment in saved)
@@ -703,22 +699,15 @@ public sealed class DaemonHost : IAsyncDisposable
         return warnings;
     }
 
-    private void LogChanges(List<AllocationResult> changes)
+    private void LogChanges(AllocationChanges changes)
     {
-        static bool IsProblem(AllocationResult c) =>
-            c.Outcome is AllocationOutcome.Failed or AllocationOutcome.Moved || c.Error is not null || !c.Invalidations.IsDefaultOrEmpty;
-        var problems = changes.Count(IsProblem);
-        var detailed = changes.Count <= DetailedChanges;
         // The text of a change is made only for a line that is written: 100,000 of them at start, all at the
         // debug level, were tens of MB of strings that raised the daemon's peak memory for nothing.
-        foreach (var change in changes)
+        void Write(AllocationResult change, LogLevel level)
         {
-            var level = IsProblem(change) && (detailed || problems <= DetailedChanges) ? LogLevel.Warning
-                : detailed ? LogLevel.Information
-                : LogLevel.Debug;
             if (!_log.IsEnabled(level))
             {
-                continue;
+                return;
             }
             var text = Describe(change);
             switch (level)
@@ -734,10 +723,32 @@ public sealed class DaemonHost : IAsyncDisposable
                     break;
             }
         }
-        if (!detailed)
+
+        if (changes.IsDetailed)
         {
-            Log.AllocationSummary(_log, changes.Count, problems);
+            foreach (var change in changes.All!)
+            {
+                Write(change, AllocationChanges.IsProblem(change) ? LogLevel.Warning : LogLevel.Information);
+            }
+            return;
         }
+        var fewProblems = changes.Problems <= changes.Detailed;
+        if (changes.All is { } all)
+        {
+            // Kept because debug lines are written: each change, problems as warnings while they are few.
+            foreach (var change in all)
+            {
+                Write(change, fewProblems && AllocationChanges.IsProblem(change) ? LogLevel.Warning : LogLevel.Debug);
+            }
+        }
+        else if (changes.ProblemsOnly is { } problems)
+        {
+            foreach (var change in problems)
+            {
+                Write(change, LogLevel.Warning);
+            }
+        }
+        Log.AllocationSummary(_log, changes.Count, changes.Problems);
     }
 
     private static string Describe(AllocationResult change) => change.Outcome switch
@@ -751,29 +762,19 @@ public sealed class DaemonHost : IAsyncDisposable
     };
 
     /// <summary>Allocation changes as events: each up to <see cref="DetailedChanges"/>, one summary beyond.</summary>
-    private void PublishChanges(List<AllocationResult> changes)
+    private void PublishChanges(AllocationChanges changes)
     {
-        if (AllocationFailed is { } failed)
-        {
-            foreach (var change in changes)
-            {
-                if (change.Outcome == AllocationOutcome.Failed && change.Error is { } error)
-                {
-                    failed(error.Kind);
-                }
-            }
-        }
         if (Changed is not { } changed || changes.Count == 0)
         {
             return;
         }
         var now = _time.GetUtcNow();
-        if (changes.Count > DetailedChanges)
+        if (!changes.IsDetailed)
         {
             changed(new DaemonEvent(now, DaemonEvent.Allocation, "", string.Create(CultureInfo.InvariantCulture, $"{changes.Count} allocation changes")));
             return;
         }
-        foreach (var change in changes)
+        foreach (var change in changes.All!)
         {
             changed(new DaemonEvent(now, DaemonEvent.Allocation, change.Service.ToString(), Describe(change)));
         }
@@ -787,7 +788,7 @@ public sealed class DaemonHost : IAsyncDisposable
     /// memory would stay at the pass's peak for good. Measured (Native AOT, docs/performance.md): peak RSS at
     /// 100,000 Services 128 -> 114 MB, 30-40 ms once. Edits of a few Services never come here.
     /// </summary>
-    private static void Compact() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    internal static void Compact() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private void LogNotices(Plan plan)
     {
