@@ -9,7 +9,6 @@
 # BIRD and its VmHWM / VmRSS (/proc/PID/status) then and after STEADY seconds (default 60), and the verdict (VmHWM ≤ 150 MiB).
 # Takes about 10 minutes on a 2-core VM at 10,000, most of it creating the Services and writing their status.
 # The whole output is kept in PREFIX-speaker-memory.log under $TMPDIR. Needs root, bird2, kubectl and etcd (./test.sh installs them).
-# The speaker gets the DaemonSet's DOTNET_GCgen0size (read from deploy/workloads/speaker.yaml; DOTNET_GCgen0size= for none).
 # Usage: bench/k8s/speaker-memory.sh [SERVICES] [NODES] [STEADY]   (default 10000 100 60)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,13 +18,9 @@ prefix=${BGPLB_BENCH_PREFIX:-bgplbm2}
 log=${TMPDIR:-/tmp}/$prefix-speaker-memory.log
 . bench/k8s/aot-binary.sh
 aot_binary BGPLB_SPEAKER_BINARY "${TMPDIR:-/tmp}/$prefix-speaker-aot"
-# The speaker runs with the DaemonSet's GC setting (deploy/workloads/speaker.yaml), unless DOTNET_GCgen0size is set
-# here (set it empty for the runtime's own default, sized from the CPU's cache).
-gen0=$(sed -n '/name: DOTNET_GCgen0size/{n;s/.*value: "\(.*\)"/\1/p;}' deploy/workloads/speaker.yaml)
-[ -n "$gen0" ] || { echo "speaker-memory.sh: no DOTNET_GCgen0size in deploy/workloads/speaker.yaml" >&2; exit 1; }
-export DOTNET_GCgen0size=${DOTNET_GCgen0size-$gen0}
-[ -n "$DOTNET_GCgen0size" ] || unset DOTNET_GCgen0size
-echo "speaker-memory: DOTNET_GCgen0size=${DOTNET_GCgen0size:-(runtime default)}"
+# The executable carries its GC settings (src/Daemon/Daemon.csproj: a 4 MiB gen0 budget); DOTNET_GCgen0size set
+# here (hexadecimal without 0x, e.g. 1000000 for 16 MiB) overrides the budget, as it would in the DaemonSet.
+if [ -n "${DOTNET_GCgen0size:-}" ]; then echo "speaker-memory: gen0 budget DOTNET_GCgen0size=$DOTNET_GCgen0size (hex)"; else echo "speaker-memory: gen0 budget 4 MiB (built in)"; fi
 dotnet build tests/Kubernetes.Tests -c Release -warnaserror -nologo -v quiet >/dev/null
 set +e
 dotnet test tests/Kubernetes.Tests -c Release --no-build --nologo \
