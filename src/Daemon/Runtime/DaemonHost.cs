@@ -71,6 +71,9 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>How many Services an allocation pass must change before a full collection follows it (<see cref="Compact"/>).</summary>
     private const int CompactAfter = 10_000;
 
+    /// <summary>How long the control loop waits for the next request before an idle-time <see cref="Compact"/> (<see cref="NextRequestAsync"/>).</summary>
+    internal static readonly TimeSpan IdleCompactDelay = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Journal lines (changed assignments) before the state file is written whole again, at least; more with many Services.</summary>
     private const int JournalLimit = 4096;
 
@@ -94,6 +97,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private string? _poolsKey;
     private bool _restarted;
     private bool _firstApply = true;
+    private bool _compactWhenIdle;
 
     /// <param name="configCache">The cache the first load used, so that the first reload takes over its unchanged files too.</param>
     public DaemonHost(RunOptions options, ILoggerFactory loggers, TimeProvider time, ConfigCache? configCache = null)
@@ -207,7 +211,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         try
         {
-            while (await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            while (await NextRequestAsync(stop).ConfigureAwait(false))
             {
                 var reasons = new List<string>();
                 if (!Drain(reasons))
@@ -224,6 +228,32 @@ public sealed class DaemonHost : IAsyncDisposable
         // ARP/NDP first: it takes no round trip, and a standby node takes the VIPs when our heartbeat stops.
         await _l2.StopAsync("stopping", problem: null).ConfigureAwait(false);
         await StopPeersAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for the next reload request. After an apply that rebuilt a large plan (<see cref="_compactWhenIdle"/>),
+    /// a request that has not come within <see cref="IdleCompactDelay"/> leaves time for <see cref="Compact"/>:
+    /// the sessions have sent that apply's UPDATEs by then, and a reload that follows at once is not delayed.
+    /// </summary>
+    private async Task<bool> NextRequestAsync(CancellationToken stop)
+    {
+        if (!_compactWhenIdle)
+        {
+            return await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false);
+        }
+        using var idle = new CancellationTokenSource(IdleCompactDelay, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(idle.Token, stop);
+        try
+        {
+            return await _reloads.Reader.WaitToReadAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            _compactWhenIdle = false;
+            Compact();
+            Compactions++;
+            return await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -361,9 +391,15 @@ public sealed class DaemonHost : IAsyncDisposable
         var stored = Lap();
 
         var node = NodeIdentity.From(snapshot, _options.NodeName);
-        var plan = moved is { } changed && delta!.OnlyServices && _plan is not null
-            ? Planner.Planner.Update(_plan, snapshot, node, changed.Removed, changed.Added, _allocator.IsShared) ?? Planner.Planner.Build(snapshot, assignments, node)
-            : Planner.Planner.Build(snapshot, assignments, node);
+        var updated = moved is { } changed && delta!.OnlyServices && _plan is not null
+            ? Planner.Planner.Update(_plan, snapshot, node, changed.Removed, changed.Added, _allocator.IsShared)
+            : null;
+        var plan = updated ?? Planner.Planner.Build(snapshot, assignments, node);
+        // A plan built whole for a large config leaves its predecessor and the build's sorted copies (arrays of
+        // the large object heap) as garbage that only a full collection frees, and an idle daemon makes none:
+        // each such reload of 100,000 Services left 5-10 MB more resident (docs/performance.md). An update for
+        // a few Services is left to the collector's own budgets.
+        _compactWhenIdle |= updated is null && Math.Max(Size(plan), _plan is { } before ? Size(before) : 0) >= CompactAfter;
         _plan = plan;
         LogNotices(plan);
         var planned = Lap();
@@ -788,6 +824,12 @@ public sealed class DaemonHost : IAsyncDisposable
     /// memory would stay at the pass's peak for good. Measured (Native AOT, docs/performance.md): peak RSS at
     /// 100,000 Services 128 -> 114 MB, 30-40 ms once. Edits of a few Services never come here.
     /// </summary>
+    /// <summary>Full collections made while idle (<see cref="NextRequestAsync"/>), for tests.</summary>
+    internal int Compactions { get; private set; }
+
+    /// <summary>What a plan holds per Service: its routes and its notices.</summary>
+    private static int Size(Plan plan) => plan.Peers.Sum(p => p.Routes.Count) + plan.NotAnnounced.Length;
+
     internal static void Compact() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private void LogNotices(Plan plan)
