@@ -183,6 +183,27 @@ public sealed class RouteSetTests
     }
 
     [Fact]
+    public void An_adopted_prefix_array_becomes_the_sets_own_and_makes_the_set_a_copy_makes()
+    {
+        var v4 = new Route(IpPrefix.V4(0, 0)) { MultiExitDisc = 7 };
+        var v6 = new Route(IpPrefix.V6(0, 0)) { MultiExitDisc = 9 };
+        var prefixes = Enumerable.Reverse(Universe).ToArray();
+        var attributes = prefixes.Select(p => p.Family == Afi.IPv4 ? v4 : v6).ToArray();
+        var copied = RouteSet.Create(prefixes, attributes);
+
+        var adopted = RouteSet.Adopt(prefixes, attributes);
+        Assert.Same(prefixes, adopted.Prefixes);
+        Assert.Equal(copied.ToArray(), adopted.ToArray());
+
+        Assert.Same(RouteSet.Empty, RouteSet.Adopt([], []));
+        var wrongFamily = Assert.Throws<ArgumentException>(() => RouteSet.Adopt([Universe[0]], [v6]));
+        Assert.Contains("other family", wrongFamily.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => RouteSet.Adopt([Universe[0], Universe[1]], [v4]));
+        var twice = Assert.Throws<ArgumentException>(() => RouteSet.Adopt([Universe[1], Universe[1]], [v4, v4]));
+        Assert.Contains(Universe[1].ToString(), twice.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_adds_replaces_and_removes_and_reports_only_real_changes()
     {
         var set = RouteSet.Create([R(0, null), R(1, null), R(2, null)]);
