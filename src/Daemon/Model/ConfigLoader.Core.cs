@@ -126,7 +126,7 @@ public sealed partial class ConfigLoader
             Annotations = OursOnly(annotations),
             Labels = labels,
             LoadBalancerIP = string.IsNullOrEmpty(lbIp) ? null : lbIp,
-            IpFamilies = families.ToImmutable(),
+            IpFamilies = SharedFamilies(families),
             IpFamilyPolicy = policy ?? IpFamilyPolicy.SingleStack,
             LoadBalancerClass = spec.String("loadBalancerClass"),
             Ports = ports.Count == 1 ? SinglePort(ports[0]) : ports.ToImmutable(),
@@ -149,6 +149,27 @@ public sealed partial class ConfigLoader
         key.StartsWith(Annotations.Prefix, StringComparison.Ordinal)
         || key.StartsWith(MetalLbAnnotationPrefix, StringComparison.Ordinal)
         || key.StartsWith(LegacyMetalLbAnnotationPrefix, StringComparison.Ordinal);
+
+    // The API server fills spec.ipFamilies in on every Service ([IPv4] in a single-stack cluster): one shared
+    // array per list, not a 32-byte array per Service.
+    private static readonly ImmutableArray<IpFamily>[] FamilyLists =
+        [[IpFamily.IPv4], [IpFamily.IPv6], [IpFamily.IPv4, IpFamily.IPv6], [IpFamily.IPv6, IpFamily.IPv4]];
+
+    private static ImmutableArray<IpFamily> SharedFamilies(ImmutableArray<IpFamily>.Builder families)
+    {
+        if (families.Count == 0)
+        {
+            return [];
+        }
+        foreach (var list in FamilyLists)
+        {
+            if (list.Length == families.Count && (list[0] == families[0]) && (list.Length == 1 || list[1] == families[1]))
+            {
+                return list;
+            }
+        }
+        return families.ToImmutable();
+    }
 
     private ImmutableArray<ServicePort> SinglePort(ServicePort port) =>
         _singlePorts.TryGetValue((port.Port, port.Protocol), out var shared) ? shared : _singlePorts[(port.Port, port.Protocol)] = [port];

@@ -72,6 +72,7 @@ public class CoreKindTests
             spec:
               type: LoadBalancer
               ports: [{ port: 80 }]
+              ipFamilies: [IPv4]
               selector: { app: a }
             ---
             apiVersion: v1
@@ -82,6 +83,7 @@ public class CoreKindTests
             spec:
               type: LoadBalancer
               ports: [{ port: 80 }]
+              ipFamilies: [IPv4]
               externalTrafficPolicy: Local
               selector: { app: b }
             """);
@@ -95,6 +97,8 @@ public class CoreKindTests
         Assert.Equal("b", b.Selector["app"]);
         Assert.Same(a.Key.Namespace, b.Key.Namespace);
         Assert.True(a.Ports == b.Ports, "one shared array for the same single port");
+        Assert.Equal([IpFamily.IPv4], a.IpFamilies.ToArray());
+        Assert.True(a.IpFamilies == b.IpFamilies, "one shared array for the same family list");
     }
 
     [Fact]
