@@ -210,7 +210,8 @@ public sealed partial class ConfigLoader
 
     private CachedFile Since(ListMark mark, FileRecord record) => new(record.Stamp, record,
         [.. _diagnostics.Skip(mark.Diagnostics)],
-        [.. _services.Skip(mark.Services)],
+        _services.Count > mark.Services ? _services[mark.Services].File : "",
+        [.. _services.Skip(mark.Services).Select(s => s.Line)],
         [.. _nodes.Skip(mark.Nodes)],
         [.. _namespaces.Skip(mark.Namespaces)],
         [.. _secrets.Skip(mark.Secrets)],
@@ -226,7 +227,12 @@ public sealed partial class ConfigLoader
     private void TakeOver(CachedFile cached)
     {
         _diagnostics.AddRange(cached.Diagnostics);
-        _services.AddRange(cached.Services);
+        var services = cached.Record.Services;
+        _services.EnsureCapacity(_services.Count + services.Length);
+        for (var i = 0; i < services.Length; i++)
+        {
+            _services.Add(new(services[i], cached.ServiceFile, cached.ServiceLines[i]));
+        }
         _nodes.AddRange(cached.Nodes);
         _namespaces.AddRange(cached.Namespaces);
         _secrets.AddRange(cached.Secrets);

@@ -47,7 +47,7 @@ public sealed class ConfigCacheTests : IDisposable
     public void Checks_across_files_still_see_taken_over_objects()
     {
         Write("a-bgp.yaml", ModelTest.Pool("vips", "198.18.0.0/24"));
-        Write("b-services.yaml", Service("web"), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Write("b-services.yaml", Service("api") + Service("web"), new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         var cache = new ConfigCache();
         Assert.True(ConfigLoader.Load(_folder, cache).IsValid);
         Write("c-more.yaml", Service("web"));
@@ -56,6 +56,8 @@ public sealed class ConfigCacheTests : IDisposable
         var error = Assert.Single(result.Errors);
         Assert.Contains("duplicate Service \"shop/web\"", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("c-more.yaml", error.File, StringComparison.Ordinal);
+        // The earlier one, taken over from the cache, keeps its own file and line (the second document, line 6).
+        Assert.EndsWith($"{Path.Combine(_folder, "b-services.yaml")}:6)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
