@@ -163,13 +163,19 @@ public sealed class RouteSetTests
         Assert.Contains(Universe[3].ToString(), error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Prefixes_with_shared_attribute_routes_make_the_set_that_one_route_per_prefix_makes()
+    /// <summary>The universe in reverse order, each prefix with one of two attribute routes (MED 7 for IPv4, 9 for IPv6).</summary>
+    private static (IpPrefix[] Prefixes, Route[] Attributes, Route V4, Route V6) SharedAttributes()
     {
         var v4 = new Route(IpPrefix.V4(0, 0)) { MultiExitDisc = 7 };
         var v6 = new Route(IpPrefix.V6(0, 0)) { MultiExitDisc = 9 };
         var prefixes = Enumerable.Reverse(Universe).ToArray();
-        var attributes = prefixes.Select(p => p.Family == Afi.IPv4 ? v4 : v6).ToArray();
+        return (prefixes, prefixes.Select(p => p.Family == Afi.IPv4 ? v4 : v6).ToArray(), v4, v6);
+    }
+
+    [Fact]
+    public void Prefixes_with_shared_attribute_routes_make_the_set_that_one_route_per_prefix_makes()
+    {
+        var (prefixes, attributes, v4, v6) = SharedAttributes();
         var shared = RouteSet.Create(prefixes, attributes);
         var each = RouteSet.Create(prefixes.Select(p => new Route(p) { MultiExitDisc = p.Family == Afi.IPv4 ? 7u : 9u }).ToList());
         Assert.Equal(each.ToArray(), shared.ToArray());
@@ -185,10 +191,7 @@ public sealed class RouteSetTests
     [Fact]
     public void An_adopted_prefix_array_becomes_the_sets_own_and_makes_the_set_a_copy_makes()
     {
-        var v4 = new Route(IpPrefix.V4(0, 0)) { MultiExitDisc = 7 };
-        var v6 = new Route(IpPrefix.V6(0, 0)) { MultiExitDisc = 9 };
-        var prefixes = Enumerable.Reverse(Universe).ToArray();
-        var attributes = prefixes.Select(p => p.Family == Afi.IPv4 ? v4 : v6).ToArray();
+        var (prefixes, attributes, v4, v6) = SharedAttributes();
         var copied = RouteSet.Create(prefixes, attributes);
 
         var adopted = RouteSet.Adopt(prefixes, attributes);
