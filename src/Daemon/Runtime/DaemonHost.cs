@@ -68,7 +68,7 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>Per-Service log lines at information level up to this many changes per apply; a summary beyond (a 100,000-Service start must not write 100,000 lines).</summary>
     private const int DetailedChanges = 50;
 
-    /// <summary>How many Services an allocation pass must change before a full collection follows it (<see cref="Compact"/>).</summary>
+    /// <summary>How many Services an allocation pass must change, or a plan built whole must hold (routes and notices), before a full collection follows (<see cref="Compact"/>).</summary>
     private const int CompactAfter = 10_000;
 
     /// <summary>How long the control loop waits for the next request before an idle-time <see cref="Compact"/> (<see cref="NextRequestAsync"/>).</summary>
@@ -816,20 +816,21 @@ public sealed class DaemonHost : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// A full, compacting collection that gives the freed memory back: once at start, and after an allocation
-    /// pass that changed at least <see cref="CompactAfter"/> Services. Such a pass (the first allocation of
-    /// 100,000 Services) promotes tens of MB that are garbage by its end into the oldest generation, and a
-    /// daemon that then idles allocates too little to ever trigger the collection that would free them: its
-    /// memory would stay at the pass's peak for good. Measured (Native AOT, docs/performance.md): peak RSS at
-    /// 100,000 Services 128 -> 114 MB, 30-40 ms once. Edits of a few Services never come here.
-    /// </summary>
     /// <summary>Full collections made while idle (<see cref="NextRequestAsync"/>), for tests.</summary>
     internal int Compactions { get; private set; }
 
     /// <summary>What a plan holds per Service: its routes and its notices.</summary>
     private static int Size(Plan plan) => plan.Peers.Sum(p => p.Routes.Count) + plan.NotAnnounced.Length;
 
+    /// <summary>
+    /// A full, compacting collection that gives the freed memory back: at start, after an allocation pass that
+    /// changed at least <see cref="CompactAfter"/> Services, and once idle after a plan of that size was built
+    /// whole (<see cref="NextRequestAsync"/>). Such a pass (the first allocation of
+    /// 100,000 Services) promotes tens of MB that are garbage by its end into the oldest generation, and a
+    /// daemon that then idles allocates too little to ever trigger the collection that would free them: its
+    /// memory would stay at the pass's peak for good. Measured (Native AOT, docs/performance.md): peak RSS at
+    /// 100,000 Services 128 -> 114 MB, 30-40 ms once. Edits of a few Services never come here.
+    /// </summary>
     internal static void Compact() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private void LogNotices(Plan plan)
