@@ -5,13 +5,14 @@
 # default listeners (admin socket, metrics on 127.0.0.1 of that namespace). The config is the end-to-end
 # bench's (routes.py bgplb N) without its BGPPeer, so nothing is sent anywhere.
 #
-# Usage: bench/e2e/start-memory.sh BINARY N [SECONDS]     (default 3 s)
+# Usage: bench/e2e/start-memory.sh BINARY N [SECONDS [ARGS...]]   (default 3 s; ARGS go to `bgplb run`)
 #   BINARY: the Native AOT executable (dotnet publish src/Daemon -c Release -r linux-x64 -p:PublishAot=true -o DIR)
 # Example: bench/e2e/start-memory.sh /tmp/aot/bgplb 100000
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "start-memory.sh: needs root (network namespace)" >&2; exit 1; }
 [ $# -ge 2 ] || { sed -n '2,10p' "$0"; exit 1; }
 bin=$1 n=$2 secs=${3:-3}
+shift $(($# < 3 ? $# : 3))
 [ -x "$bin" ] || { echo "start-memory.sh: $bin is not an executable" >&2; exit 1; }
 E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ns=bgplbm-mem
@@ -35,7 +36,7 @@ open(path, "w").write("\n---\n".join(d for d in docs if "kind: BGPPeer" not in d
 PY
 rm -f "$work/config.adv.yaml" "$work/config.noadv.yaml"
 ip netns exec "$ns" "$bin" run --config "$work/config" --state "$work/state.json" --node bench --bgp-port 0 \
-    --log-format json --admin-socket "$work/admin.sock" >"$work/log" 2>&1 </dev/null &
+    --log-format json --admin-socket "$work/admin.sock" "$@" >"$work/log" 2>&1 </dev/null &
 pid=$!
 series=()
 for _ in $(seq 1 $((secs * 50))); do
@@ -47,4 +48,4 @@ done
 printf '%s\n' "${series[@]}" | uniq | tr '\n' ' '
 echo
 awk '/VmHWM/{printf "VmHWM %.1f MiB (%d kB)\n", $2/1024, $2}' "/proc/$pid/status"
-grep -o '"message":"config applied[^"]*"' "$work/log" | head -1
+grep -o '"message":"\(config applied\|idle after\)[^"]*"' "$work/log"

@@ -250,8 +250,13 @@ public sealed class DaemonHost : IAsyncDisposable
         catch (OperationCanceledException) when (!stop.IsCancellationRequested)
         {
             _compactWhenIdle = false;
+            var before = GC.GetTotalMemory(forceFullCollection: false);
+            var started = _time.GetTimestamp();
             Compact();
             Compactions++;
+            var after = GC.GetTotalMemory(forceFullCollection: false);
+            var took = _time.GetElapsedTime(started);
+            Log.CompactedWhileIdle(_log, before >> 20, after >> 20, took.TotalMilliseconds);
             return await _reloads.Reader.WaitToReadAsync(stop).ConfigureAwait(false);
         }
     }

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "{Count} allocation changes ({Problems} problems); each is logged at debug level")]
     public static partial void AllocationSummary(ILogger logger, int count, int problems);
 
+    [LoggerMessage(EventId = 5077, Level = LogLevel.Debug, Message = "idle after a large plan: full collection, managed heap {Before} -> {After} MiB in {Milliseconds:0.0} ms")]
+    public static partial void CompactedWhileIdle(ILogger logger, long before, long after, double milliseconds);
+
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Service {Service} is not announced from this node: {Reason}")]
     public static partial void NotAnnounced(ILogger logger, Allocator.ServiceKey service, string reason);
 
