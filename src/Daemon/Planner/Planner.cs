@@ -359,12 +359,15 @@ public static class Planner
             {
                 return RouteSet.Empty;
             }
-            var ascending = true;
-            for (var i = 1; i < Count && ascending; i++)
+            // Assignments come in Service order, which is mostly address order: then no sort is needed.
+            bool ascending = true, sorted = true;
+            for (var i = 1; i < Count && sorted; i++)
             {
-                ascending = _prefixes[i - 1].CompareTo(_prefixes[i]) < 0;
+                var order = _prefixes[i - 1].CompareTo(_prefixes[i]);
+                ascending &= order < 0;
+                sorted = order <= 0;
             }
-            return ascending ? Adopted() : Merged();
+            return ascending ? Adopted() : Merged(sorted ? null : InPrefixOrder());
         }
 
         /// <summary>Sorted, each prefix once: the prefixes as they are, each with its advertisement's attributes.</summary>
@@ -386,22 +389,25 @@ public static class Planner
             }
         }
 
-        /// <summary>Out of order or a prefix more than once (an aggregate, several advertisements): sorted, then merged per prefix.</summary>
-        private RouteSet Merged()
+        /// <summary>
+        /// A prefix more than once (an aggregate, several advertisements), or out of order: the entries taken in
+        /// <paramref name="order"/> (null: as they are, already sorted), merged per prefix.
+        /// </summary>
+        private RouteSet Merged(int[]? order)
         {
-            var entries = InPrefixOrder();
-            var prefixes = new List<IpPrefix>(entries.Length);
-            var attributes = new List<Route>(entries.Length);
-            for (var i = 0; i < entries.Length;)
+            var prefixes = new List<IpPrefix>(Count);
+            var attributes = new List<Route>(Count);
+            for (var i = 0; i < Count;)
             {
-                var (prefix, first) = entries[i];
+                var at = order?[i] ?? i;
+                var (prefix, first) = (_prefixes[at], _ads[at]);
                 var route = first.Attributes(prefix.Family);
                 var last = first;
-                for (i++; i < entries.Length && entries[i].Prefix == prefix; i++)
+                for (i++; i < Count && _prefixes[at = order?[i] ?? i] == prefix; i++)
                 {
-                    if (!ReferenceEquals(entries[i].Ad, last))
+                    if (!ReferenceEquals(_ads[at], last))
                     {
-                        last = entries[i].Ad;
+                        last = _ads[at];
                         route = Merge(route, last);
                     }
                 }
@@ -411,8 +417,8 @@ public static class Planner
             return RouteSet.Create(CollectionsMarshal.AsSpan(prefixes), CollectionsMarshal.AsSpan(attributes));
         }
 
-        /// <summary>The entries sorted by prefix, those of one prefix in the order they came (a stable sort: the merge order decides the order of communities).</summary>
-        private (IpPrefix Prefix, BgpAd Ad)[] InPrefixOrder()
+        /// <summary>The entries' indices sorted by prefix, those of one prefix in the order they came (a stable sort: the merge order decides the order of communities).</summary>
+        private int[] InPrefixOrder()
         {
             var order = new int[Count];
             for (var i = 0; i < order.Length; i++)
@@ -425,12 +431,7 @@ public static class Planner
                 var c = prefixes[x].CompareTo(prefixes[y]);
                 return c != 0 ? c : x.CompareTo(y);
             });
-            var inOrder = new (IpPrefix Prefix, BgpAd Ad)[order.Length];
-            for (var i = 0; i < order.Length; i++)
-            {
-                inOrder[i] = (_prefixes[order[i]], _ads[order[i]]);
-            }
-            return inOrder;
+            return order;
         }
 
         private static Route Merge(Route route, BgpAd ad) => route with
